@@ -1,0 +1,66 @@
+// Converts the nsfwjs@4.4.0 built-in models (UMD modules with base64 weight shards) into plain
+// TF.js layers files (model.json + .bin) under public/models/. Runs before dev/build so that the
+// editor has pretrained weights with no network at run time. Generated files are not committed.
+import { createRequire } from 'node:module';
+import { existsSync, mkdirSync, writeFileSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const require = createRequire(import.meta.url);
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const MODELS = [
+  { id: 'mobilenet_v2', title: 'MobileNet V2', inputSize: [224, 224] },
+  { id: 'inception_v3', title: 'Inception V3', inputSize: [299, 299] },
+];
+
+function nsfwjsModelsDir() {
+  // nsfwjs's "exports" hides its files from require.resolve, so find the package folder directly.
+  const dir = join(root, 'node_modules', 'nsfwjs', 'dist', 'models');
+  if (!existsSync(dir)) throw new Error(`nsfwjs models not found at ${dir}: run npm install`);
+  return dir;
+}
+
+function convert({ id, title, inputSize }) {
+  const src = join(nsfwjsModelsDir(), id);
+  const out = join(root, 'public', 'models', id);
+  const marker = join(out, 'model.json');
+  if (existsSync(marker) && statSync(marker).mtimeMs > statSync(join(src, 'model.min.js')).mtimeMs) {
+    return false;
+  }
+  mkdirSync(out, { recursive: true });
+  const model = require(join(src, 'model.min.js'));
+  const manifest = model.weightsManifest.map((group) => ({
+    ...group,
+    paths: group.paths.map((p) => {
+      const b64 = require(join(src, `${p}.min.js`));
+      if (typeof b64 !== 'string') throw new Error(`${id}/${p}: expected a base64 string`);
+      const file = `${p}.bin`;
+      writeFileSync(join(out, file), Buffer.from(b64, 'base64'));
+      return file;
+    }),
+  }));
+  const json = {
+    format: 'layers-model',
+    generatedBy: 'keras 2.2.4 (nsfwjs@4.4.0)',
+    convertedBy: 'retrain scripts/convert-nsfwjs.mjs',
+    modelTopology: model.modelTopology,
+    weightsManifest: manifest,
+    retrain: {
+      title,
+      preprocessing: '0..1',
+      inputSize,
+      // The original head's classes are deliberately not named in the editor.
+      originalHead: 'original head (5 classes)',
+      weights: '8-bit quantized',
+      source: 'nsfwjs@4.4.0 (MIT)',
+    },
+  };
+  writeFileSync(marker, JSON.stringify(json));
+  return true;
+}
+
+for (const m of MODELS) {
+  const done = convert(m);
+  console.log(`${m.id}: ${done ? 'converted' : 'up to date'}`);
+}

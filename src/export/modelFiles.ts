@@ -1,0 +1,262 @@
+import { unzip, type Unzipped } from 'fflate';
+import { analyzeGraph } from '../core/analysis';
+import { graphFromKeras, ModelFormatError } from '../core/keras';
+import type { ModelGraph } from '../core/types';
+
+/**
+ * Readers for TF.js layers model files: the built-ins served from /models, and the user's own
+ * model.json + shards (chosen together, dropped, or zipped). The page only reads the topology;
+ * weight bytes are handed to the training worker untouched.
+ */
+
+export type Preprocessing = '0..1' | '-1..1' | 'none';
+
+export interface WeightEntry {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: { dtype: string; min?: number; scale?: number };
+}
+
+export interface WeightsGroup {
+  paths: string[];
+  weights: WeightEntry[];
+}
+
+export type WeightSource =
+  | { kind: 'url'; baseUrl: string; manifest: WeightsGroup[] }
+  | { kind: 'buffers'; manifest: WeightsGroup[]; buffers: Record<string, ArrayBuffer> };
+
+export interface ModelDescriptor {
+  /** "builtin:mobilenet_v2", "file:my_model". */
+  id: string;
+  title: string;
+  graph: ModelGraph;
+  preprocessing: Preprocessing;
+  /** [height, width] the model takes, when fixed. */
+  inputSize: [number, number] | null;
+  weights: WeightSource;
+  labels?: string[];
+  /** Short facts shown in the header (e.g. "8-bit weights"). */
+  note?: string;
+}
+
+export interface BuiltinModel {
+  id: string;
+  title: string;
+  note: string;
+}
+
+export const BUILTIN_MODELS: readonly BuiltinModel[] = [
+  { id: 'mobilenet_v2', title: 'MobileNet V2', note: '224×224, 8-bit weights, original head (5 classes)' },
+  { id: 'inception_v3', title: 'Inception V3', note: '299×299, 8-bit weights, original head (5 classes)' },
+  { id: 'tiny_cnn', title: 'Tiny CNN', note: '64×64, pretrained here on generated shapes (task A)' },
+];
+
+/** Bytes one weight occupies in its file (quantized weights are stored narrow). */
+function bytesPerElement(w: WeightEntry): number {
+  const dtype = w.quantization?.dtype ?? w.dtype;
+  switch (dtype) {
+    case 'uint8':
+    case 'bool':
+      return 1;
+    case 'uint16':
+    case 'float16':
+      return 2;
+    default:
+      return 4;
+  }
+}
+
+/** Total bytes a weights group expects in its shards. */
+export function groupByteLength(group: WeightsGroup): number {
+  return group.weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * bytesPerElement(w), 0);
+}
+
+interface ParsedModelJson {
+  graph: ModelGraph;
+  manifest: WeightsGroup[];
+  retrain?: { title?: string; preprocessing?: Preprocessing; inputSize?: [number, number]; labels?: string[] };
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Parses model.json text into a graph and weights manifest; throws ModelFormatError with advice. */
+export function parseModelJson(text: string, fileName = 'model.json'): ParsedModelJson {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ModelFormatError(`${fileName} is not valid JSON (${(e as Error).message}): choose the model.json that TF.js or tensorflowjs_converter wrote.`);
+  }
+  if (!isRecord(json)) throw new ModelFormatError(`${fileName} does not hold a JSON object: it is not a TF.js model.`);
+  if (json.format === 'graph-model') {
+    throw new ModelFormatError(
+      `${fileName} is a TF.js graph model: only layers models can be edited and fine-tuned. Convert the Keras model with tensorflowjs_converter --output_format=tfjs_layers_model.`,
+    );
+  }
+  if (!('modelTopology' in json)) {
+    throw new ModelFormatError(`${fileName} has no "modelTopology": it is not a TF.js layers model. Choose the model.json of a layers model.`);
+  }
+  const graph = graphFromKeras(json.modelTopology, fileName.replace(/\.json$/, ''));
+  const manifestRaw = json.weightsManifest ?? [];
+  if (!Array.isArray(manifestRaw)) throw new ModelFormatError(`${fileName} has a "weightsManifest" that is not a list.`);
+  const manifest = manifestRaw.map((g, i) => {
+    if (!isRecord(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
+      throw new ModelFormatError(`${fileName}: weights group #${i + 1} has no paths/weights lists.`);
+    }
+    return g as unknown as WeightsGroup;
+  });
+  const retrain = isRecord(json.retrain) ? (json.retrain as ParsedModelJson['retrain']) : undefined;
+  return { graph, manifest, retrain };
+}
+
+/** Checks what can be checked before any weight is decoded: known layers and weight shapes. */
+export function validateModel(graph: ModelGraph, manifest: WeightsGroup[]): void {
+  const analysis = analyzeGraph(graph);
+  const unknown = graph.layers.filter((l) => analysis.layers.get(l.name)?.error?.includes('does not know'));
+  if (unknown.length) {
+    const list = unknown.slice(0, 5).map((l) => `"${l.name}" (${l.className})`).join(', ');
+    throw new ModelFormatError(
+      `The model uses layer classes the editor cannot edit or train: ${list}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}. Custom layers (such as Lambda) hold code that cannot run here: rebuild the model without them.`,
+    );
+  }
+  const broken = analysis.problems.find((p) => p.layer && analysis.layers.get(p.layer)?.shape === null);
+  if (broken) throw new ModelFormatError(`The model does not fit together: ${broken.message}`);
+  const stored = new Map(manifest.flatMap((g) => g.weights).map((w) => [w.name, w]));
+  for (const layer of graph.layers) {
+    for (const w of analysis.layers.get(layer.name)?.weights ?? []) {
+      const entry = stored.get(`${layer.name}/${w.name}`);
+      if (entry && entry.shape.join(',') !== w.shape.join(',')) {
+        throw new ModelFormatError(
+          `The weights "${entry.name}" have shape [${entry.shape.join(', ')}] but layer "${layer.name}" needs [${w.shape.join(', ')}]: the weight files do not belong to this model.json.`,
+        );
+      }
+    }
+  }
+}
+
+/** Loads a built-in model's topology; its weights stay on the server until the worker needs them. */
+export async function loadBuiltin(id: string, base = import.meta.env.BASE_URL): Promise<ModelDescriptor> {
+  const builtin = BUILTIN_MODELS.find((m) => m.id === id);
+  if (!builtin) throw new ModelFormatError(`There is no built-in model "${id}".`);
+  const baseUrl = `${base}models/${id}/`;
+  const res = await fetch(`${baseUrl}model.json`);
+  if (!res.ok) {
+    throw new ModelFormatError(
+      `The built-in ${builtin.title} could not be loaded (HTTP ${res.status}): run "npm run prepare-models" or reinstall, then reload.`,
+    );
+  }
+  const parsed = parseModelJson(await res.text(), `${id}/model.json`);
+  return {
+    id: `builtin:${id}`,
+    title: builtin.title,
+    graph: parsed.graph,
+    preprocessing: parsed.retrain?.preprocessing ?? '0..1',
+    inputSize: inputSizeOf(parsed.graph) ?? parsed.retrain?.inputSize ?? null,
+    weights: { kind: 'url', baseUrl, manifest: parsed.manifest },
+    note: builtin.note,
+  };
+}
+
+/** [height, width] of the first input, when fixed. */
+export function inputSizeOf(graph: ModelGraph): [number, number] | null {
+  const input = graph.layers.find((l) => l.name === graph.inputs[0]);
+  const shape = input?.config.batchInputShape;
+  if (Array.isArray(shape) && typeof shape[1] === 'number' && typeof shape[2] === 'number') return [shape[1], shape[2]];
+  return null;
+}
+
+const MAX_UNZIPPED_BYTES = 1024 * 1024 * 1024;
+
+/** Unzips in fflate's worker, refusing archives that would expand past 1 GiB (zip bombs). */
+export function unzipSafe(data: Uint8Array, zipName: string): Promise<Unzipped> {
+  return new Promise((resolve, reject) => {
+    let total = 0;
+    let refused = '';
+    unzip(
+      data,
+      {
+        filter(file) {
+          total += file.originalSize;
+          if (total > MAX_UNZIPPED_BYTES || file.originalSize > 64 * data.byteLength + 1024 * 1024 * 64) {
+            refused = file.name;
+            return false;
+          }
+          return !file.name.endsWith('/');
+        },
+      },
+      (err, files) => {
+        if (refused) {
+          reject(new ModelFormatError(`${zipName} would unpack to more than 1 GiB (at "${refused}"): it looks like a zip bomb and was not opened.`));
+        } else if (err) {
+          reject(new ModelFormatError(`${zipName} could not be unzipped (${err.message}): check that it is a complete .zip file.`));
+        } else resolve(files);
+      },
+    );
+  });
+}
+
+const baseName = (path: string) => path.split('/').pop() ?? path;
+
+/** Reads the user's model files (model.json + shards, or one .zip of them) into a descriptor. */
+export async function readModelFiles(files: readonly File[]): Promise<ModelDescriptor> {
+  let entries: Record<string, Uint8Array | File> = {};
+  const zip = files.find((f) => f.name.toLowerCase().endsWith('.zip'));
+  let label = files.map((f) => f.name).join(', ');
+  if (zip) {
+    label = zip.name;
+    const unzipped = await unzipSafe(new Uint8Array(await zip.arrayBuffer()), zip.name);
+    for (const [path, bytes] of Object.entries(unzipped)) entries[baseName(path)] = bytes;
+  } else {
+    entries = Object.fromEntries(files.map((f) => [baseName(f.name), f]));
+  }
+  const jsonName = Object.keys(entries).find((n) => n.toLowerCase() === 'model.json') ?? Object.keys(entries).find((n) => n.toLowerCase().endsWith('.json') && n !== 'metadata.json');
+  if (!jsonName) {
+    throw new ModelFormatError(`${label}: no model.json found. Choose a TF.js model.json together with its weight files, or a .zip that holds them.`);
+  }
+  const jsonEntry = entries[jsonName];
+  const text = jsonEntry instanceof File ? await jsonEntry.text() : new TextDecoder().decode(jsonEntry);
+  const parsed = parseModelJson(text, jsonName);
+  const buffers: Record<string, ArrayBuffer> = {};
+  for (const group of parsed.manifest) {
+    let got = 0;
+    for (const path of group.paths) {
+      const entry = entries[baseName(path)];
+      if (!entry) {
+        throw new ModelFormatError(`The weight file "${baseName(path)}" named in ${jsonName} is missing: choose it together with ${jsonName}.`);
+      }
+      const buf = entry instanceof File ? await entry.arrayBuffer() : entry.slice().buffer;
+      buffers[baseName(path)] = buf;
+      got += buf.byteLength;
+    }
+    const want = groupByteLength(group);
+    if (got !== want) {
+      throw new ModelFormatError(
+        `The weight files ${group.paths.map(baseName).join(', ')} hold ${got} bytes but ${jsonName} describes ${want}: a file is truncated or belongs to another model.`,
+      );
+    }
+  }
+  validateModel(parsed.graph, parsed.manifest);
+  let labels = parsed.retrain?.labels;
+  const meta = entries['metadata.json'];
+  if (meta) {
+    try {
+      const m = JSON.parse(meta instanceof File ? await meta.text() : new TextDecoder().decode(meta)) as unknown;
+      if (isRecord(m) && Array.isArray(m.labels)) labels = m.labels.map(String);
+    } catch {
+      // A broken metadata.json only loses the labels; the model itself is fine.
+    }
+  }
+  return {
+    id: `file:${parsed.graph.name}`,
+    title: parsed.retrain?.title ?? parsed.graph.name,
+    graph: parsed.graph,
+    preprocessing: parsed.retrain?.preprocessing ?? '0..1',
+    inputSize: inputSizeOf(parsed.graph),
+    weights: { kind: 'buffers', manifest: parsed.manifest, buffers },
+    labels,
+  };
+}

@@ -1,0 +1,119 @@
+import { ReactFlowProvider } from '@xyflow/react';
+import { useEffect } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import { disconnectLayers } from '../actions/connect';
+import { deleteSelection } from '../actions/deleteSelection';
+import { runAction } from '../actions/manager';
+import { Canvas } from '../canvas/Canvas';
+import { useEditor } from '../store/editorStore';
+import { Alerts } from './Alerts';
+import { Inspector } from './Inspector';
+import { ModelMenu } from './ModelMenu';
+import { looksLikeModelFiles, openBuiltin, openModelFiles } from './openModel';
+import { Palette } from './Palette';
+import { SearchBox } from './SearchBox';
+import { StatusBar } from './StatusBar';
+
+function isTyping(target: EventTarget | null): boolean {
+  const el = target as HTMLElement | null;
+  return !!el && (el.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(el.tagName));
+}
+
+/** Keyboard shortcuts: Delete/Backspace, Ctrl+Z, Ctrl+Shift+Z (and Ctrl+Y). */
+function useShortcuts() {
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (isTyping(e.target)) return;
+      const store = useEditor.getState();
+      const mod = e.ctrlKey || e.metaKey;
+      if (mod && e.key.toLowerCase() === 'z') {
+        e.preventDefault();
+        if (e.shiftKey) store.redo();
+        else store.undo();
+      } else if (mod && e.key.toLowerCase() === 'y') {
+        e.preventDefault();
+        store.redo();
+      } else if (e.key === 'Delete' || e.key === 'Backspace') {
+        if (store.selection.length) {
+          e.preventDefault();
+          runAction(deleteSelection, undefined);
+        } else if (store.selectedEdges.length) {
+          e.preventDefault();
+          const edges = store.selectedEdges.map((id) => {
+            const [source, target] = id.split('->');
+            return { source, target };
+          });
+          if (runAction(disconnectLayers, { edges })) store.selectEdges([]);
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
+}
+
+/** Files dropped anywhere on the page: model files open as a model. */
+function useFileDrop() {
+  useEffect(() => {
+    const onOver = (e: DragEvent) => {
+      if (e.dataTransfer?.types.includes('Files')) e.preventDefault();
+    };
+    const onDrop = (e: DragEvent) => {
+      const files = [...(e.dataTransfer?.files ?? [])];
+      if (!files.length) return;
+      e.preventDefault();
+      if (looksLikeModelFiles(files)) void openModelFiles(files);
+      else
+        useEditor
+          .getState()
+          .pushAlert('warning', `Dropped ${files.map((f) => f.name).join(', ')}: only model files (model.json with its .bin files, or a .zip) can be opened here.`);
+    };
+    window.addEventListener('dragover', onOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, []);
+}
+
+export function App() {
+  const { title, note, loading } = useEditor(
+    useShallow((s) => ({ title: s.model?.title, note: s.model?.note, loading: s.loading })),
+  );
+  useShortcuts();
+  useFileDrop();
+  useEffect(() => {
+    if (!useEditor.getState().graph) void openBuiltin('mobilenet_v2');
+  }, []);
+  return (
+    <ReactFlowProvider>
+      <div className="app">
+        <header className="topbar">
+          <h1>Retrain</h1>
+          <ModelMenu />
+          <span className="model-title" aria-live="polite">
+            {title ? (
+              <>
+                <strong>{title}</strong> <span className="hint">{note}</span>
+              </>
+            ) : null}
+          </span>
+          <SearchBox />
+          {loading ? (
+            <span role="status" className="loading">
+              {loading}
+            </span>
+          ) : null}
+        </header>
+        <Alerts />
+        <main className="workspace">
+          <Palette />
+          <Canvas />
+          <Inspector />
+        </main>
+        <StatusBar />
+      </div>
+    </ReactFlowProvider>
+  );
+}
