@@ -12,7 +12,8 @@ test('MobileNet V2 is on the canvas and the three fine-tuning steps work with un
   await page.goto('/');
   await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
   await expect(page.getByTestId('rf__node-block_5_add')).toBeAttached();
-  await page.screenshot({ path: 'test-results/editor.png' });
+  // The README's screenshot comes from this run.
+  await page.screenshot({ path: 'docs/editor.png' });
 
   const trainable0 = await count(page, 'Trainable params');
   const frozen0 = await count(page, 'Frozen params');
@@ -26,7 +27,10 @@ test('MobileNet V2 is on the canvas and the three fine-tuning steps work with un
 
   // 2. a new output layer after dropout_3, with 2 units (128 → 2: 258 weights)
   await page.getByTestId('rf__node-dropout_3').click();
-  await page.getByRole('region', { name: 'Layers palette' }).getByRole('button', { name: 'Dense', exact: true }).click();
+  await page
+    .getByRole('region', { name: 'Layers palette' })
+    .getByRole('button', { name: 'Dense', exact: true })
+    .click();
   const inspector = page.getByRole('region', { name: 'Inspector' });
   await inspector.getByLabel('Units').fill('2');
   await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - 645 + 258);

@@ -10,9 +10,7 @@ export interface ActionContext {
 
 /** A command's outcome: the next graph (undoable), a user-facing error, or nothing to do. */
 export type ActionResult =
-  | { graph: ModelGraph; select?: string[]; mergeKey?: string }
-  | { error: string }
-  | null;
+  { graph: ModelGraph; select?: string[]; mergeKey?: string } | { error: string } | null;
 
 /**
  * One user command. The same `perform` serves the button, the key and the menu; the manager

@@ -34,7 +34,12 @@ interface View {
 }
 
 /** Builds React Flow nodes and edges, replacing collapsed blocks by one node each. */
-function buildView(graph: ModelGraph, analysis: GraphAnalysis, collapsed: readonly string[], selection: readonly string[]): View {
+function buildView(
+  graph: ModelGraph,
+  analysis: GraphAnalysis,
+  collapsed: readonly string[],
+  selection: readonly string[],
+): View {
   const blocks = findBlocks(graph);
   const memberOf = new Map<string, string>();
   for (const [id, members] of blocks) for (const m of members) memberOf.set(m, id);
@@ -50,7 +55,11 @@ function buildView(graph: ModelGraph, analysis: GraphAnalysis, collapsed: readon
     if (id !== layer.name) {
       const block = memberOf.get(layer.name)!;
       const existing = blockNodes.get(id);
-      const data = (existing?.data as { params: number; count: number; frozen: boolean } | undefined) ?? { params: 0, count: 0, frozen: true };
+      const data = (existing?.data as { params: number; count: number; frozen: boolean } | undefined) ?? {
+        params: 0,
+        count: 0,
+        frozen: true,
+      };
       const next = {
         id,
         type: 'block',
@@ -121,7 +130,10 @@ export function Canvas() {
   const initialViewFor = useRef<string | undefined>(undefined);
 
   const view = useMemo(
-    () => (graph && analysis ? buildView(graph, analysis, collapsed, selection) : { nodes: [], edges: [], structureKey: '' }),
+    () =>
+      graph && analysis
+        ? buildView(graph, analysis, collapsed, selection)
+        : { nodes: [], edges: [], structureKey: '' },
     [graph, analysis, collapsed, selection],
   );
 
@@ -137,7 +149,10 @@ export function Canvas() {
         setPositions(p);
         setLaidOutKey(view.structureKey);
       },
-      (err: unknown) => useEditor.getState().pushAlert('warning', `The automatic layout failed (${String(err)}): nodes may overlap.`),
+      (err: unknown) =>
+        useEditor
+          .getState()
+          .pushAlert('warning', `The automatic layout failed (${String(err)}): nodes may overlap.`),
     );
     return () => {
       cancelled = true;
@@ -228,7 +243,8 @@ export function Canvas() {
         .elementsFromPoint(e.clientX, e.clientY)
         .map((el) => el.closest('.react-flow__edge'))
         .find((el): el is Element => !!el);
-      const edgeId = edgeEl?.getAttribute('data-id') ?? edgeEl?.getAttribute('data-testid')?.replace(/^rf__edge-/, '');
+      const edgeId =
+        edgeEl?.getAttribute('data-id') ?? edgeEl?.getAttribute('data-testid')?.replace(/^rf__edge-/, '');
       const edge = edges.find((x) => x.id === edgeId);
       const data = edge?.data as { source: string; target: string } | undefined;
       if (data) {
@@ -239,7 +255,8 @@ export function Canvas() {
       if (ok) {
         const sel = useEditor.getState().selection[0];
         const p = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-        if (sel) setPositions((prev) => ({ ...prev, [sel]: { x: p.x - NODE_WIDTH / 2, y: p.y - NODE_HEIGHT / 2 } }));
+        if (sel)
+          setPositions((prev) => ({ ...prev, [sel]: { x: p.x - NODE_WIDTH / 2, y: p.y - NODE_HEIGHT / 2 } }));
       }
     },
     [edges, flow],

@@ -8,7 +8,10 @@ let api: Comlink.Remote<LayoutApi> | null = null;
 /** Lays out in the layout worker (started on first use). */
 export function layoutInWorker(input: LayoutInput): Promise<Positions> {
   if (!api) {
-    const worker = new Worker(new URL('./layout.worker.ts', import.meta.url), { type: 'module', name: 'layout' });
+    const worker = new Worker(new URL('./layout.worker.ts', import.meta.url), {
+      type: 'module',
+      name: 'layout',
+    });
     api = Comlink.wrap<LayoutApi>(worker);
   }
   return api.layout(input);

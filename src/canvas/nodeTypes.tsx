@@ -20,8 +20,23 @@ export type LayerNodeData = {
 function LockIcon({ locked }: { locked: boolean }) {
   return (
     <svg width="14" height="14" viewBox="0 0 16 16" aria-hidden="true" focusable="false">
-      <rect x="3" y="7" width="10" height="8" rx="1.5" fill={locked ? '#4a5a72' : 'none'} stroke="#4a5a72" strokeWidth="1.5" />
-      <path d={locked ? 'M5 7V5a3 3 0 0 1 6 0v2' : 'M5 7V5a3 3 0 0 1 6 0'} fill="none" stroke="#4a5a72" strokeWidth="1.5" transform={locked ? undefined : 'translate(3 -1)'} />
+      <rect
+        x="3"
+        y="7"
+        width="10"
+        height="8"
+        rx="1.5"
+        fill={locked ? '#4a5a72' : 'none'}
+        stroke="#4a5a72"
+        strokeWidth="1.5"
+      />
+      <path
+        d={locked ? 'M5 7V5a3 3 0 0 1 6 0v2' : 'M5 7V5a3 3 0 0 1 6 0'}
+        fill="none"
+        stroke="#4a5a72"
+        strokeWidth="1.5"
+        transform={locked ? undefined : 'translate(3 -1)'}
+      />
     </svg>
   );
 }

@@ -88,11 +88,18 @@ export function analyzeGraph(graph: ModelGraph): GraphAnalysis {
       continue;
     }
     const weights = spec.weights(layer.config, inputShapes);
-    layers.set(layer.name, { shape: result.shape, weights, params: weights.reduce((a, w) => a + size(w.shape), 0) });
+    layers.set(layer.name, {
+      shape: result.shape,
+      weights,
+      params: weights.reduce((a, w) => a + size(w.shape), 0),
+    });
   }
 
   if (graph.outputs.length === 0) {
-    problems.push({ message: 'The model has no output layer: add a layer after the last one (for example Dense with one unit per class).' });
+    problems.push({
+      message:
+        'The model has no output layer: add a layer after the last one (for example Dense with one unit per class).',
+    });
   }
   if (graph.inputs.length === 0) {
     problems.push({ message: 'The model has no input layer: open a model that has one.' });

@@ -23,10 +23,10 @@ export function consumersOf(graph: ModelGraph, name: string): string[] {
 /** Keras-style base name for a class: "Conv2D" → "conv2d", "GlobalAveragePooling2D" → "global_average_pooling2d". */
 export function baseNameFor(className: string): string {
   return className
+    .replace(/(\d)D\b/g, '$1d')
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z])([A-Z][a-z])/g, '$1_$2')
-    .toLowerCase()
-    .replace(/_(\d)d$/, '$1d');
+    .toLowerCase();
 }
 
 /** First free name "<base>_<n>" (n ≥ 1), as Keras names new layers. */
@@ -129,7 +129,8 @@ export function deleteLayers(graph: ModelGraph, names: readonly string[]): EditR
 
 /** Adds an unconnected layer (dropped on empty canvas); the user connects it by dragging. */
 export function addLayer(graph: ModelGraph, layer: LayerNode): EditResult {
-  if (graph.layers.some((l) => l.name === layer.name)) return fail(`A layer named "${layer.name}" exists already.`);
+  if (graph.layers.some((l) => l.name === layer.name))
+    return fail(`A layer named "${layer.name}" exists already.`);
   return ok(withLayers(graph, [...graph.layers, { ...layer, inbound: [] }]));
 }
 
@@ -137,7 +138,8 @@ export function addLayer(graph: ModelGraph, layer: LayerNode): EditResult {
 export function insertAfter(graph: ModelGraph, after: string, layer: LayerNode): EditResult {
   const idx = graph.layers.findIndex((l) => l.name === after);
   if (idx < 0) return fail(`There is no layer named "${after}" to insert after.`);
-  if (graph.layers.some((l) => l.name === layer.name)) return fail(`A layer named "${layer.name}" exists already.`);
+  if (graph.layers.some((l) => l.name === layer.name))
+    return fail(`A layer named "${layer.name}" exists already.`);
   const rewired = graph.layers.map((l) =>
     l.inbound.includes(after) ? { ...l, inbound: l.inbound.map((n) => (n === after ? layer.name : n)) } : l,
   );
@@ -147,10 +149,17 @@ export function insertAfter(graph: ModelGraph, after: string, layer: LayerNode):
 }
 
 /** Inserts `layer` on the edge source → target only. */
-export function insertOnEdge(graph: ModelGraph, source: string, target: string, layer: LayerNode): EditResult {
+export function insertOnEdge(
+  graph: ModelGraph,
+  source: string,
+  target: string,
+  layer: LayerNode,
+): EditResult {
   const t = graph.layers.find((l) => l.name === target);
-  if (!t || !t.inbound.includes(source)) return fail(`There is no connection from "${source}" to "${target}".`);
-  if (graph.layers.some((l) => l.name === layer.name)) return fail(`A layer named "${layer.name}" exists already.`);
+  if (!t || !t.inbound.includes(source))
+    return fail(`There is no connection from "${source}" to "${target}".`);
+  if (graph.layers.some((l) => l.name === layer.name))
+    return fail(`A layer named "${layer.name}" exists already.`);
   const idx = graph.layers.findIndex((l) => l.name === source);
   const rewired = graph.layers.map((l) =>
     l === t ? { ...l, inbound: l.inbound.map((n) => (n === source ? layer.name : n)) } : l,
@@ -163,18 +172,26 @@ export function insertOnEdge(graph: ModelGraph, source: string, target: string, 
  * Connects source → target. A single-input target has its input replaced; a merge target
  * (maxInputs > 1) gains an input. Refuses connections that would make a cycle.
  */
-export function connect(graph: ModelGraph, source: string, target: string, targetMaxInputs: number): EditResult {
+export function connect(
+  graph: ModelGraph,
+  source: string,
+  target: string,
+  targetMaxInputs: number,
+): EditResult {
   if (source === target) return fail(`"${source}" cannot feed itself.`);
   const byName = layerIndex(graph);
   const t = byName.get(target);
-  if (!byName.has(source) || !t) return fail(`Cannot connect "${source}" to "${target}": one of them does not exist.`);
+  if (!byName.has(source) || !t)
+    return fail(`Cannot connect "${source}" to "${target}": one of them does not exist.`);
   if (t.className === 'InputLayer') return fail(`"${target}" is an input layer and takes no inputs.`);
   if (t.inbound.includes(source)) return ok(graph);
   const inbound = targetMaxInputs > 1 ? [...t.inbound, source] : [source];
   const layers = graph.layers.map((l) => (l === t ? { ...t, inbound } : l));
   const sorted = topoSort(layers);
   if (!sorted) {
-    return fail(`Connecting "${source}" to "${target}" would make a cycle: a layer cannot depend on its own output.`);
+    return fail(
+      `Connecting "${source}" to "${target}" would make a cycle: a layer cannot depend on its own output.`,
+    );
   }
   // An output that now feeds a dangling layer hands its output role downstream to that layer.
   const targetIsSink = consumersOf(graph, target).length === 0 && !graph.outputs.includes(target);
@@ -185,8 +202,11 @@ export function connect(graph: ModelGraph, source: string, target: string, targe
 /** Removes the connection source → target. */
 export function disconnect(graph: ModelGraph, source: string, target: string): EditResult {
   const t = graph.layers.find((l) => l.name === target);
-  if (!t || !t.inbound.includes(source)) return fail(`There is no connection from "${source}" to "${target}".`);
-  const layers = graph.layers.map((l) => (l === t ? { ...t, inbound: t.inbound.filter((n) => n !== source) } : l));
+  if (!t || !t.inbound.includes(source))
+    return fail(`There is no connection from "${source}" to "${target}".`);
+  const layers = graph.layers.map((l) =>
+    l === t ? { ...t, inbound: t.inbound.filter((n) => n !== source) } : l,
+  );
   return ok(withLayers(graph, layers));
 }
 
@@ -194,7 +214,12 @@ export function disconnect(graph: ModelGraph, source: string, target: string): E
 export function updateConfig(graph: ModelGraph, name: string, patch: LayerConfig): EditResult {
   const l = graph.layers.find((x) => x.name === name);
   if (!l) return fail(`There is no layer named "${name}".`);
-  return ok(withLayers(graph, graph.layers.map((x) => (x === l ? { ...l, config: { ...l.config, ...patch } } : x))));
+  return ok(
+    withLayers(
+      graph,
+      graph.layers.map((x) => (x === l ? { ...l, config: { ...l.config, ...patch } } : x)),
+    ),
+  );
 }
 
 /** Renames a layer and every reference to it; its pretrained weights follow (weightsKey). */
@@ -203,14 +228,19 @@ export function renameLayer(graph: ModelGraph, from: string, to: string): EditRe
   if (!name) return fail('A layer name cannot be empty: type a name.');
   if (name.length > 200) return fail(`The name is ${name.length} characters long: use at most 200.`);
   if (!/^[\p{L}\p{N}_.\-/]+$/u.test(name)) {
-    return fail(`"${name}" is not a valid layer name: use letters, digits, "_", "-", "." or "/" (no spaces).`);
+    return fail(
+      `"${name}" is not a valid layer name: use letters, digits, "_", "-", "." or "/" (no spaces).`,
+    );
   }
   if (name === from) return ok(graph);
-  if (graph.layers.some((l) => l.name === name)) return fail(`A layer named "${name}" exists already: pick another name.`);
+  if (graph.layers.some((l) => l.name === name))
+    return fail(`A layer named "${name}" exists already: pick another name.`);
   if (!graph.layers.some((l) => l.name === from)) return fail(`There is no layer named "${from}".`);
   const swap = (n: string) => (n === from ? name : n);
   const layers = graph.layers.map((l) =>
-    l.name === from || l.inbound.includes(from) ? { ...l, name: swap(l.name), inbound: l.inbound.map(swap) } : l,
+    l.name === from || l.inbound.includes(from)
+      ? { ...l, name: swap(l.name), inbound: l.inbound.map(swap) }
+      : l,
   );
   return ok({ ...graph, layers, inputs: graph.inputs.map(swap), outputs: graph.outputs.map(swap) });
 }

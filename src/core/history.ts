@@ -40,7 +40,10 @@ export function undo(history: History): { graph: ModelGraph; history: History; l
   return {
     graph: entry.before,
     label: entry.label,
-    history: { past: history.past.slice(0, -1), future: [{ ...entry, mergeKey: undefined }, ...history.future] },
+    history: {
+      past: history.past.slice(0, -1),
+      future: [{ ...entry, mergeKey: undefined }, ...history.future],
+    },
   };
 }
 

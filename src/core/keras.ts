@@ -47,24 +47,33 @@ export function configToSnake(config: LayerConfig): JsonObject {
 }
 
 /** Unwraps `{modelTopology: ...}`, `{model_config: ...}` and `{class_name, config}` to the model config. */
-function findModelConfig(topology: unknown): { className: string; config: JsonObject; extras: JsonObject } {
+function findModelConfig(topology: unknown): {
+  className: string;
+  config: JsonObject;
+  extras: JsonObject;
+  wrapped: boolean;
+} {
   if (!isObject(topology)) throw new ModelFormatError('the model topology is not a JSON object');
   if ('node' in topology && Array.isArray(topology.node)) {
     throw new ModelFormatError(
       'this is a TF.js graph model (a frozen TensorFlow graph): only layers models can be edited and fine-tuned. Convert the Keras model with tensorflowjs_converter --output_format=tfjs_layers_model',
     );
   }
-  let extras: JsonObject = {};
+  let extras: JsonObject;
   let modelConfig: unknown = topology;
-  if ('model_config' in topology) {
+  const wrapped = 'model_config' in topology;
+  if (wrapped) {
     const { model_config, ...rest } = topology;
     extras = rest;
     modelConfig = model_config;
+  } else {
+    const { class_name: _c, config: _cfg, ...rest } = topology;
+    extras = rest;
   }
   if (!isObject(modelConfig) || typeof modelConfig.class_name !== 'string' || !isObject(modelConfig.config)) {
     throw new ModelFormatError('the model topology has no class_name/config: it is not a Keras model');
   }
-  return { className: modelConfig.class_name, config: modelConfig.config, extras };
+  return { className: modelConfig.class_name, config: modelConfig.config, extras, wrapped };
 }
 
 /** Name of the layer a Keras inbound reference points at; refuses what the editor cannot draw. */
@@ -113,8 +122,9 @@ function endpointNames(list: JsonValue | undefined): string[] {
 
 /** Reads a Keras model topology (functional or Sequential) into a ModelGraph. */
 export function graphFromKeras(topology: unknown, fallbackName = 'model'): ModelGraph {
-  const { className, config, extras } = findModelConfig(topology);
-  if (className === 'Sequential') return graphFromSequential(config, extras, fallbackName);
+  const { className, config, extras, wrapped } = findModelConfig(topology);
+  if (className === 'Sequential')
+    return { ...graphFromSequential(config, extras, fallbackName), kerasWrapped: wrapped };
   if (className !== 'Model' && className !== 'Functional') {
     throw new ModelFormatError(`the model class "${className}" is not a Keras Model or Sequential`);
   }
@@ -122,12 +132,17 @@ export function graphFromKeras(topology: unknown, fallbackName = 'model'): Model
   const layers = config.layers.map((raw, i) => readLayer(raw, i));
   const seen = new Set<string>();
   for (const l of layers) {
-    if (seen.has(l.name)) throw new ModelFormatError(`two layers are named "${l.name}": layer names must be unique`);
+    if (seen.has(l.name))
+      throw new ModelFormatError(`two layers are named "${l.name}": layer names must be unique`);
     seen.add(l.name);
   }
-  const nested = layers.find((l) => l.className === 'Model' || l.className === 'Functional' || l.className === 'Sequential');
+  const nested = layers.find(
+    (l) => l.className === 'Model' || l.className === 'Functional' || l.className === 'Sequential',
+  );
   if (nested) {
-    throw new ModelFormatError(`layer "${nested.name}" is a nested model, which the editor cannot expand yet`);
+    throw new ModelFormatError(
+      `layer "${nested.name}" is a nested model, which the editor cannot expand yet`,
+    );
   }
   const stripped: LayerNode[] = layers.map(({ inboundNodeCount: _unused, ...l }) => l);
   return {
@@ -137,6 +152,7 @@ export function graphFromKeras(topology: unknown, fallbackName = 'model'): Model
     outputs: endpointNames(config.output_layers),
     kerasExtras: extras,
     kerasClassName: className,
+    kerasWrapped: wrapped,
   };
 }
 
@@ -153,19 +169,41 @@ function graphFromSequential(config: JsonObject, extras: JsonObject, fallbackNam
     const { name: n, trainable, batch_input_shape, ...rest } = raw.config;
     const name = typeof n === 'string' ? n : `layer_${i + 1}`;
     if (raw.class_name === 'InputLayer') {
-      layers.push({ name, className: 'InputLayer', config: configToCamel({ batch_input_shape: batch_input_shape ?? null, ...rest }), inbound: [], trainable: true, weightsKey: name });
+      layers.push({
+        name,
+        className: 'InputLayer',
+        config: configToCamel({ batch_input_shape: batch_input_shape ?? null, ...rest }),
+        inbound: [],
+        trainable: true,
+        weightsKey: name,
+      });
       prev = name;
       return;
     }
     if (prev === null) {
       if (!Array.isArray(batch_input_shape)) {
-        throw new ModelFormatError(`the first layer "${name}" of the Sequential model has no batch_input_shape`);
+        throw new ModelFormatError(
+          `the first layer "${name}" of the Sequential model has no batch_input_shape`,
+        );
       }
       const inputName = `${name}_input`;
-      layers.push({ name: inputName, className: 'InputLayer', config: { batchInputShape: batch_input_shape, dtype: 'float32', sparse: false }, inbound: [], trainable: true });
+      layers.push({
+        name: inputName,
+        className: 'InputLayer',
+        config: { batchInputShape: batch_input_shape, dtype: 'float32', sparse: false },
+        inbound: [],
+        trainable: true,
+      });
       prev = inputName;
     }
-    layers.push({ name, className: raw.class_name, config: configToCamel(rest), inbound: [prev], trainable: trainable !== false, weightsKey: name });
+    layers.push({
+      name,
+      className: raw.class_name,
+      config: configToCamel(rest),
+      inbound: [prev],
+      trainable: trainable !== false,
+      weightsKey: name,
+    });
     prev = name;
   });
   const last = layers[layers.length - 1];
@@ -201,5 +239,8 @@ export function graphToKeras(graph: ModelGraph): JsonObject {
       output_layers: graph.outputs.map((n) => [n, 0, 0]),
     },
   };
-  return { ...(graph.kerasExtras ?? {}), model_config: modelConfig };
+  const extras = graph.kerasExtras ?? {};
+  return graph.kerasWrapped === false
+    ? { ...modelConfig, ...extras }
+    : { ...extras, model_config: modelConfig };
 }

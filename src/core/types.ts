@@ -35,6 +35,8 @@ export interface ModelGraph {
   readonly outputs: readonly string[];
   /** Top-level Keras topology fields kept verbatim for the round trip (keras_version, backend...). */
   readonly kerasExtras?: { [key: string]: JsonValue };
+  /** Whether the topology wrapped the model in `model_config` (Keras files do, TF.js saves do not). */
+  readonly kerasWrapped?: boolean;
   /** Model-level class ("Model"/"Functional") as read, for the round trip. */
   readonly kerasClassName?: string;
 }

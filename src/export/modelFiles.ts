@@ -76,7 +76,12 @@ export function groupByteLength(group: WeightsGroup): number {
 interface ParsedModelJson {
   graph: ModelGraph;
   manifest: WeightsGroup[];
-  retrain?: { title?: string; preprocessing?: Preprocessing; inputSize?: [number, number]; labels?: string[] };
+  retrain?: {
+    title?: string;
+    preprocessing?: Preprocessing;
+    inputSize?: [number, number];
+    labels?: string[];
+  };
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -89,20 +94,26 @@ export function parseModelJson(text: string, fileName = 'model.json'): ParsedMod
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new ModelFormatError(`${fileName} is not valid JSON (${(e as Error).message}): choose the model.json that TF.js or tensorflowjs_converter wrote.`);
+    throw new ModelFormatError(
+      `${fileName} is not valid JSON (${(e as Error).message}): choose the model.json that TF.js or tensorflowjs_converter wrote.`,
+    );
   }
-  if (!isRecord(json)) throw new ModelFormatError(`${fileName} does not hold a JSON object: it is not a TF.js model.`);
+  if (!isRecord(json))
+    throw new ModelFormatError(`${fileName} does not hold a JSON object: it is not a TF.js model.`);
   if (json.format === 'graph-model') {
     throw new ModelFormatError(
       `${fileName} is a TF.js graph model: only layers models can be edited and fine-tuned. Convert the Keras model with tensorflowjs_converter --output_format=tfjs_layers_model.`,
     );
   }
   if (!('modelTopology' in json)) {
-    throw new ModelFormatError(`${fileName} has no "modelTopology": it is not a TF.js layers model. Choose the model.json of a layers model.`);
+    throw new ModelFormatError(
+      `${fileName} has no "modelTopology": it is not a TF.js layers model. Choose the model.json of a layers model.`,
+    );
   }
   const graph = graphFromKeras(json.modelTopology, fileName.replace(/\.json$/, ''));
   const manifestRaw = json.weightsManifest ?? [];
-  if (!Array.isArray(manifestRaw)) throw new ModelFormatError(`${fileName} has a "weightsManifest" that is not a list.`);
+  if (!Array.isArray(manifestRaw))
+    throw new ModelFormatError(`${fileName} has a "weightsManifest" that is not a list.`);
   const manifest = manifestRaw.map((g, i) => {
     if (!isRecord(g) || !Array.isArray(g.paths) || !Array.isArray(g.weights)) {
       throw new ModelFormatError(`${fileName}: weights group #${i + 1} has no paths/weights lists.`);
@@ -118,7 +129,10 @@ export function validateModel(graph: ModelGraph, manifest: WeightsGroup[]): void
   const analysis = analyzeGraph(graph);
   const unknown = graph.layers.filter((l) => analysis.layers.get(l.name)?.error?.includes('does not know'));
   if (unknown.length) {
-    const list = unknown.slice(0, 5).map((l) => `"${l.name}" (${l.className})`).join(', ');
+    const list = unknown
+      .slice(0, 5)
+      .map((l) => `"${l.name}" (${l.className})`)
+      .join(', ');
     throw new ModelFormatError(
       `The model uses layer classes the editor cannot edit or train: ${list}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}. Custom layers (such as Lambda) hold code that cannot run here: rebuild the model without them.`,
     );
@@ -165,7 +179,8 @@ export async function loadBuiltin(id: string, base = import.meta.env.BASE_URL): 
 export function inputSizeOf(graph: ModelGraph): [number, number] | null {
   const input = graph.layers.find((l) => l.name === graph.inputs[0]);
   const shape = input?.config.batchInputShape;
-  if (Array.isArray(shape) && typeof shape[1] === 'number' && typeof shape[2] === 'number') return [shape[1], shape[2]];
+  if (Array.isArray(shape) && typeof shape[1] === 'number' && typeof shape[2] === 'number')
+    return [shape[1], shape[2]];
   return null;
 }
 
@@ -190,9 +205,17 @@ export function unzipSafe(data: Uint8Array, zipName: string): Promise<Unzipped> 
       },
       (err, files) => {
         if (refused) {
-          reject(new ModelFormatError(`${zipName} would unpack to more than 1 GiB (at "${refused}"): it looks like a zip bomb and was not opened.`));
+          reject(
+            new ModelFormatError(
+              `${zipName} would unpack to more than 1 GiB (at "${refused}"): it looks like a zip bomb and was not opened.`,
+            ),
+          );
         } else if (err) {
-          reject(new ModelFormatError(`${zipName} could not be unzipped (${err.message}): check that it is a complete .zip file.`));
+          reject(
+            new ModelFormatError(
+              `${zipName} could not be unzipped (${err.message}): check that it is a complete .zip file.`,
+            ),
+          );
         } else resolve(files);
       },
     );
@@ -213,9 +236,13 @@ export async function readModelFiles(files: readonly File[]): Promise<ModelDescr
   } else {
     entries = Object.fromEntries(files.map((f) => [baseName(f.name), f]));
   }
-  const jsonName = Object.keys(entries).find((n) => n.toLowerCase() === 'model.json') ?? Object.keys(entries).find((n) => n.toLowerCase().endsWith('.json') && n !== 'metadata.json');
+  const jsonName =
+    Object.keys(entries).find((n) => n.toLowerCase() === 'model.json') ??
+    Object.keys(entries).find((n) => n.toLowerCase().endsWith('.json') && n !== 'metadata.json');
   if (!jsonName) {
-    throw new ModelFormatError(`${label}: no model.json found. Choose a TF.js model.json together with its weight files, or a .zip that holds them.`);
+    throw new ModelFormatError(
+      `${label}: no model.json found. Choose a TF.js model.json together with its weight files, or a .zip that holds them.`,
+    );
   }
   const jsonEntry = entries[jsonName];
   const text = jsonEntry instanceof File ? await jsonEntry.text() : new TextDecoder().decode(jsonEntry);
@@ -226,7 +253,9 @@ export async function readModelFiles(files: readonly File[]): Promise<ModelDescr
     for (const path of group.paths) {
       const entry = entries[baseName(path)];
       if (!entry) {
-        throw new ModelFormatError(`The weight file "${baseName(path)}" named in ${jsonName} is missing: choose it together with ${jsonName}.`);
+        throw new ModelFormatError(
+          `The weight file "${baseName(path)}" named in ${jsonName} is missing: choose it together with ${jsonName}.`,
+        );
       }
       const buf = entry instanceof File ? await entry.arrayBuffer() : entry.slice().buffer;
       buffers[baseName(path)] = buf;
@@ -244,7 +273,9 @@ export async function readModelFiles(files: readonly File[]): Promise<ModelDescr
   const meta = entries['metadata.json'];
   if (meta) {
     try {
-      const m = JSON.parse(meta instanceof File ? await meta.text() : new TextDecoder().decode(meta)) as unknown;
+      const m = JSON.parse(
+        meta instanceof File ? await meta.text() : new TextDecoder().decode(meta),
+      ) as unknown;
       if (isRecord(m) && Array.isArray(m.labels)) labels = m.labels.map(String);
     } catch {
       // A broken metadata.json only loses the labels; the model itself is fine.

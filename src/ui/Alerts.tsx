@@ -49,7 +49,12 @@ export function Alerts() {
               {a.action.label}
             </button>
           ) : null}
-          <button type="button" className="dismiss" aria-label="Dismiss message" onClick={() => dismiss(a.id)}>
+          <button
+            type="button"
+            className="dismiss"
+            aria-label="Dismiss message"
+            onClick={() => dismiss(a.id)}
+          >
             ×
           </button>
         </div>

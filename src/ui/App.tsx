@@ -66,7 +66,10 @@ function useFileDrop() {
       else
         useEditor
           .getState()
-          .pushAlert('warning', `Dropped ${files.map((f) => f.name).join(', ')}: only model files (model.json with its .bin files, or a .zip) can be opened here.`);
+          .pushAlert(
+            'warning',
+            `Dropped ${files.map((f) => f.name).join(', ')}: only model files (model.json with its .bin files, or a .zip) can be opened here.`,
+          );
     };
     window.addEventListener('dragover', onOver);
     window.addEventListener('drop', onDrop);

@@ -24,18 +24,25 @@ function parse(field: FieldSpec, text: string): { value: JsonValue } | { error: 
     if (t === '') return { error: `${field.label} needs a number.` };
     const n = Number(t);
     if (!Number.isFinite(n)) return { error: `${field.label} must be a number.` };
-    if (field.kind === 'int' && !Number.isInteger(n)) return { error: `${field.label} must be a whole number.` };
-    if (field.min !== undefined && n < field.min) return { error: `${field.label} must be at least ${field.min}.` };
-    if (field.max !== undefined && n > field.max) return { error: `${field.label} must be at most ${field.max}.` };
+    if (field.kind === 'int' && !Number.isInteger(n))
+      return { error: `${field.label} must be a whole number.` };
+    if (field.min !== undefined && n < field.min)
+      return { error: `${field.label} must be at least ${field.min}.` };
+    if (field.max !== undefined && n > field.max)
+      return { error: `${field.label} must be at most ${field.max}.` };
     return { value: n };
   }
   if (field.kind === 'intList') {
-    const parts = t.split(/[\s,x×]+/).filter(Boolean).map(Number);
+    const parts = t
+      .split(/[\s,x×]+/)
+      .filter(Boolean)
+      .map(Number);
     if (parts.length === 0 || parts.some((n) => !Number.isInteger(n))) {
       return { error: `${field.label} must be whole numbers separated by commas.` };
     }
     if (field.length && parts.length === 1) return { value: Array(field.length).fill(parts[0]) };
-    if (field.length && parts.length !== field.length) return { error: `${field.label} needs ${field.length} numbers.` };
+    if (field.length && parts.length !== field.length)
+      return { error: `${field.label} needs ${field.length} numbers.` };
     return { value: parts };
   }
   return { value: t };
@@ -50,7 +57,8 @@ function FieldInput({ layer, field }: { layer: LayerNode; field: FieldSpec }) {
     setError(null);
   }, [field, value, layer.name]);
   const id = `field-${field.key}`;
-  const commit = (v: JsonValue) => runAction(updateLayerConfig, { name: layer.name, key: field.key, value: v });
+  const commit = (v: JsonValue) =>
+    runAction(updateLayerConfig, { name: layer.name, key: field.key, value: v });
 
   if (field.kind === 'enum') {
     return (
@@ -110,7 +118,8 @@ function NameInput({ layer }: { layer: LayerNode }) {
   const [text, setText] = useState(layer.name);
   useEffect(() => setText(layer.name), [layer.name]);
   const commit = () => {
-    if (text.trim() !== layer.name && !runAction(renameLayer, { from: layer.name, to: text })) setText(layer.name);
+    if (text.trim() !== layer.name && !runAction(renameLayer, { from: layer.name, to: text }))
+      setText(layer.name);
   };
   return (
     <label className="field" htmlFor="field-name">
@@ -153,7 +162,8 @@ export function Inspector() {
       ) : (
         <form onSubmit={(e) => e.preventDefault()} key={layer.name}>
           <p className="inspector-class">
-            <strong>{layer.className}</strong> · output {formatShape(info?.shape)} · {info?.params ?? 0} params
+            <strong>{layer.className}</strong> · output {formatShape(info?.shape)} · {info?.params ?? 0}{' '}
+            params
             {layer.weightsKey ? ' · pretrained weights' : ' · new weights'}
           </p>
           {info?.error ? <p className="field-error">{info.error}</p> : null}
@@ -162,7 +172,11 @@ export function Inspector() {
             <FieldInput key={f.key} layer={layer} field={f} />
           ))}
           <div className="inspector-actions">
-            <button type="button" aria-pressed={!layer.trainable} onClick={() => runAction(toggleFreeze, { name: layer.name })}>
+            <button
+              type="button"
+              aria-pressed={!layer.trainable}
+              onClick={() => runAction(toggleFreeze, { name: layer.name })}
+            >
               {layer.trainable ? 'Freeze layer' : 'Unfreeze layer'}
             </button>
             <button type="button" onClick={() => runAction(freezeAllUpToHere, { name: layer.name })}>
@@ -171,7 +185,11 @@ export function Inspector() {
             <button type="button" onClick={() => runAction(unfreezeFromHere, { name: layer.name })}>
               Unfreeze from here
             </button>
-            <button type="button" className="danger" onClick={() => runAction(deleteSelection, { names: [layer.name] })}>
+            <button
+              type="button"
+              className="danger"
+              onClick={() => runAction(deleteSelection, { names: [layer.name] })}
+            >
               Delete layer
             </button>
           </div>

@@ -7,7 +7,12 @@ export function ModelMenu() {
   const [open, setOpen] = useState(false);
   return (
     <div className="model-menu">
-      <button type="button" aria-expanded={open} aria-controls="open-model-panel" onClick={() => setOpen(!open)}>
+      <button
+        type="button"
+        aria-expanded={open}
+        aria-controls="open-model-panel"
+        onClick={() => setOpen(!open)}
+      >
         Open model
       </button>
       <div id="open-model-panel" className="menu-panel" hidden={!open} role="group" aria-label="Open model">
@@ -45,7 +50,10 @@ export function ModelMenu() {
             }}
           />
         </label>
-        <p className="hint">A TF.js layers model: model.json with its weight files, or a .zip of them. You can also drop them on the page.</p>
+        <p className="hint">
+          A TF.js layers model: model.json with its weight files, or a .zip of them. You can also drop them on
+          the page.
+        </p>
       </div>
     </div>
   );

@@ -13,7 +13,10 @@ export function SearchBox() {
     const hit = names.find((n) => n.toLowerCase() === q) ?? names.find((n) => n.toLowerCase().includes(q));
     const store = useEditor.getState();
     if (!hit) {
-      store.pushAlert('warning', `No layer matches "${query}": check the spelling, or search for part of the name.`);
+      store.pushAlert(
+        'warning',
+        `No layer matches "${query}": check the spelling, or search for part of the name.`,
+      );
       return;
     }
     // A hit inside a collapsed block expands it so the layer can be shown.
@@ -40,7 +43,11 @@ export function SearchBox() {
         value={text}
         onChange={(e) => setText(e.target.value)}
       />
-      <datalist id="layer-names">{names?.slice(0, 2000).map((n) => <option key={n} value={n} />)}</datalist>
+      <datalist id="layer-names">
+        {names?.slice(0, 2000).map((n) => (
+          <option key={n} value={n} />
+        ))}
+      </datalist>
     </form>
   );
 }

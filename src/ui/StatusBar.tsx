@@ -20,7 +20,12 @@ export function StatusBar() {
       <span data-testid="trainable-params">Trainable params: {analysis?.trainableParams ?? 0}</span>
       <span data-testid="frozen-params">Frozen params: {analysis?.frozenParams ?? 0}</span>
       <span className="spacer" />
-      <button type="button" onClick={undo} disabled={!canUndo} title={nextUndo ? `Undo ${nextUndo} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}>
+      <button
+        type="button"
+        onClick={undo}
+        disabled={!canUndo}
+        title={nextUndo ? `Undo ${nextUndo} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}
+      >
         Undo
       </button>
       <button type="button" onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">

@@ -11,8 +11,11 @@ async function open(label: string, load: () => Promise<ModelDescriptor>): Promis
     useEditor.getState().loadModel(model);
     return true;
   } catch (e) {
-    const why = e instanceof ModelFormatError ? e.message : `an unexpected error: ${(e as Error).message ?? String(e)}`;
-    useEditor.getState().pushAlert('error', `Could not open ${label}: ${why} The current model is unchanged.`);
+    const why =
+      e instanceof ModelFormatError ? e.message : `an unexpected error: ${(e as Error).message ?? String(e)}`;
+    useEditor
+      .getState()
+      .pushAlert('error', `Could not open ${label}: ${why} The current model is unchanged.`);
     return false;
   } finally {
     useEditor.getState().setLoading(null);
@@ -31,5 +34,8 @@ export function openModelFiles(files: File[]): Promise<boolean> {
 
 /** Files that look like a model (as opposed to images) when dropped on the page. */
 export function looksLikeModelFiles(files: File[]): boolean {
-  return files.some((f) => /\.(json|bin)$/i.test(f.name)) || files.some((f) => /(^|\/)model[^/]*\.zip$/i.test(f.name));
+  return (
+    files.some((f) => /\.(json|bin)$/i.test(f.name)) ||
+    files.some((f) => /(^|\/)model[^/]*\.zip$/i.test(f.name))
+  );
 }
