@@ -25,6 +25,15 @@ import type { Positions } from './layeredLayout';
 import { NODE_HEIGHT, NODE_WIDTH, nodeTypes } from './nodeTypes';
 
 export const PALETTE_MIME = 'application/x-retrain-layer';
+const REVEAL_CHUNK = 60;
+/** Marks a model as fully revealed (larger than any graph). */
+const REVEAL_DONE = Number.MAX_SAFE_INTEGER;
+
+function shallowEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  return ka.every((k) => a[k] === b[k]);
+}
 
 interface View {
   nodes: Node[];
@@ -70,6 +79,7 @@ function buildView(
           params: data.params + (info?.params ?? 0),
           frozen: data.frozen && !layer.trainable,
           shape: formatShape(info?.shape),
+          firstLayer: (existing?.data as { firstLayer?: string } | undefined)?.firstLayer ?? layer.name,
         },
       };
       if (!existing) nodes.push(next);
@@ -159,24 +169,67 @@ export function Canvas() {
     };
   }, [view, laidOutKey]);
 
+  // A freshly opened model waits for its layout, then mounts in slices so that no frame of a
+  // 300-layer model blocks the page for long (each node costs ~1.5 ms to mount).
+  const [revealed, setRevealed] = useState(0);
+  const [revealFor, setRevealFor] = useState<string | undefined>(undefined);
+  const total = view.nodes.length;
+  const layoutReady = laidOutKey !== '' && laidOutKey === view.structureKey;
+  useEffect(() => {
+    if (revealFor !== modelId) {
+      if (layoutReady) {
+        setRevealFor(modelId);
+        setRevealed(Math.min(total, REVEAL_CHUNK));
+      }
+      return;
+    }
+    if (revealed >= total) return;
+    const id = requestAnimationFrame(() => setRevealed((r) => Math.min(total, r + REVEAL_CHUNK)));
+    return () => cancelAnimationFrame(id);
+  }, [layoutReady, modelId, revealFor, revealed, total]);
+  // Once a model is fully shown, later edits show every node at once.
+  const fullyShown = revealFor === modelId && revealed >= REVEAL_DONE;
+  useEffect(() => {
+    if (revealFor === modelId && revealed >= total && revealed < REVEAL_DONE) setRevealed(REVEAL_DONE);
+  }, [revealFor, modelId, revealed, total]);
+  const limit = revealFor !== modelId ? 0 : fullyShown ? total : revealed;
+
+  const cache = useRef(new Map<string, Node>());
   const nodes = useMemo(() => {
-    // Until the layout of a new structure arrives, a new node sits below its first input.
-    return view.nodes.map((n) => {
+    const previous = cache.current;
+    const next = new Map<string, Node>();
+    const out = view.nodes.slice(0, limit).map((n) => {
       let pos = positions[n.id];
       if (!pos && graph) {
+        // Until the layout of a new structure arrives, a new node sits below its first input.
         const layer = graph.layers.find((l) => l.name === n.id);
         const src = layer?.inbound[0];
         const srcPos = src ? positions[src] : undefined;
         pos = srcPos ? { x: srcPos.x + 40, y: srcPos.y + NODE_HEIGHT + 30 } : { x: 0, y: 0 };
       }
-      return { ...n, position: pos };
+      // Reusing unchanged node objects lets React Flow skip re-rendering them after an edit.
+      const old = previous.get(n.id);
+      const node =
+        old &&
+        old.position === pos &&
+        old.selected === n.selected &&
+        old.type === n.type &&
+        shallowEqual(old.data, n.data)
+          ? old
+          : { ...n, position: pos };
+      next.set(n.id, node);
+      return node;
     });
-  }, [view, positions, graph]);
+    cache.current = next;
+    return out;
+  }, [view, positions, graph, limit]);
 
-  const edges = useMemo(
-    () => view.edges.map((e) => ({ ...e, selected: selectedEdges.includes(e.id) })),
-    [view, selectedEdges],
-  );
+  const edges = useMemo(() => {
+    const shown = new Set(nodes.map((n) => n.id));
+    return view.edges
+      .filter((e) => shown.has(e.source) && shown.has(e.target))
+      .map((e) => ({ ...e, selected: selectedEdges.includes(e.id) }));
+  }, [view, selectedEdges, nodes]);
 
   // First layout of a model: show its head, where fine-tuning starts, at a readable zoom.
   useEffect(() => {
@@ -192,7 +245,10 @@ export function Canvas() {
   useEffect(() => {
     if (!focusRequest) return;
     const pos = positions[focusRequest.name];
-    if (pos) void flow.setCenter(pos.x + NODE_WIDTH / 2, pos.y + NODE_HEIGHT / 2, { zoom: 1, duration: 300 });
+    if (!pos) return; // after a collapse the node appears with the next layout
+    void flow.setCenter(pos.x + NODE_WIDTH / 2, pos.y + NODE_HEIGHT / 2, { zoom: 1, duration: 300 });
+    // Handled once: later layouts must not pull the view back here.
+    useEditor.getState().clearFocus();
   }, [focusRequest, positions, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange[]) => {

@@ -41,7 +41,14 @@ function LockIcon({ locked }: { locked: boolean }) {
   );
 }
 
-export type BlockNodeData = { block: string; count: number; params: number; frozen: boolean; shape: string };
+export type BlockNodeData = {
+  block: string;
+  count: number;
+  params: number;
+  frozen: boolean;
+  shape: string;
+  firstLayer: string;
+};
 
 export type LayerFlowNode = Node<LayerNodeData, 'layer'>;
 export type BlockFlowNode = Node<BlockNodeData, 'block'>;
@@ -52,6 +59,7 @@ export const NODE_HEIGHT = 84;
 /** One layer: name, class, output shape, parameters and its freeze lock. */
 export const LayerNodeView = memo(function LayerNodeView({ data, selected }: NodeProps<LayerFlowNode>) {
   const toggleCollapsed = useEditor((s) => s.toggleCollapsed);
+  const focusLayer = useEditor((s) => s.focusLayer);
   return (
     <div
       className={`layer-node${selected ? ' selected' : ''}${data.trainable ? '' : ' frozen'}${data.error ? ' invalid' : ''}`}
@@ -85,6 +93,7 @@ export const LayerNodeView = memo(function LayerNodeView({ data, selected }: Nod
             onClick={(e) => {
               e.stopPropagation();
               toggleCollapsed(data.block!);
+              focusLayer(`block:${data.block}`);
             }}
           >
             ▴
@@ -108,6 +117,7 @@ export const LayerNodeView = memo(function LayerNodeView({ data, selected }: Nod
 /** A collapsed block of layers, expanded again with one click. */
 export const BlockNodeView = memo(function BlockNodeView({ data }: NodeProps<BlockFlowNode>) {
   const toggleCollapsed = useEditor((s) => s.toggleCollapsed);
+  const focusLayer = useEditor((s) => s.focusLayer);
   return (
     <div className={`layer-node block-node${data.frozen ? ' frozen' : ''}`}>
       <Handle type="target" position={Position.Top} />
@@ -117,7 +127,10 @@ export const BlockNodeView = memo(function BlockNodeView({ data }: NodeProps<Blo
           type="button"
           className="nodrag"
           aria-label={`Expand ${data.block}`}
-          onClick={() => toggleCollapsed(data.block)}
+          onClick={() => {
+            toggleCollapsed(data.block);
+            focusLayer(data.firstLayer);
+          }}
         >
           ▾
         </button>

@@ -44,6 +44,7 @@ export interface EditorState {
   setLoading(text: string | null): void;
   toggleCollapsed(block: string): void;
   focusLayer(name: string): void;
+  clearFocus(): void;
 }
 
 let alertId = 0;
@@ -136,5 +137,9 @@ export const useEditor = create<EditorState>()((set, get) => ({
 
   focusLayer(name) {
     set({ focusRequest: { name, nonce: Date.now() } });
+  },
+
+  clearFocus() {
+    set({ focusRequest: null });
   },
 }));
