@@ -1,5 +1,6 @@
 import { unzip, type Unzipped } from 'fflate';
 import { analyzeGraph } from '../core/analysis';
+import { freezeUpTo } from '../core/graph';
 import { graphFromKeras, ModelFormatError } from '../core/keras';
 import type { ModelGraph } from '../core/types';
 
@@ -45,11 +46,27 @@ export interface BuiltinModel {
   id: string;
   title: string;
   note: string;
+  /**
+   * The pretrained base opens frozen up to this layer: the first phase of the Keras fine-tuning
+   * recipe, and the fast one (the frozen part runs once and is cached). nsfwjs left its top
+   * blocks trainable, which would make a first run train 1.9 M convolution weights.
+   */
+  frozenBaseUpTo?: string;
 }
 
 export const BUILTIN_MODELS: readonly BuiltinModel[] = [
-  { id: 'mobilenet_v2', title: 'MobileNet V2', note: '224×224, 8-bit weights, original head (5 classes)' },
-  { id: 'inception_v3', title: 'Inception V3', note: '299×299, 8-bit weights, original head (5 classes)' },
+  {
+    id: 'mobilenet_v2',
+    title: 'MobileNet V2',
+    note: '224×224, 8-bit weights, original head (5 classes)',
+    frozenBaseUpTo: 'flatten_1',
+  },
+  {
+    id: 'inception_v3',
+    title: 'Inception V3',
+    note: '299×299, 8-bit weights, original head (5 classes)',
+    frozenBaseUpTo: 'flatten_1',
+  },
   { id: 'tiny_cnn', title: 'Tiny CNN', note: '64×64, pretrained here on generated shapes (task A)' },
 ];
 
@@ -164,10 +181,11 @@ export async function loadBuiltin(id: string, base = import.meta.env.BASE_URL): 
     );
   }
   const parsed = parseModelJson(await res.text(), `${id}/model.json`);
+  const graph = builtin.frozenBaseUpTo ? freezeUpTo(parsed.graph, builtin.frozenBaseUpTo) : parsed.graph;
   return {
     id: `builtin:${id}`,
     title: builtin.title,
-    graph: parsed.graph,
+    graph,
     preprocessing: parsed.retrain?.preprocessing ?? '0..1',
     inputSize: inputSizeOf(parsed.graph) ?? parsed.retrain?.inputSize ?? null,
     weights: { kind: 'url', baseUrl, manifest: parsed.manifest },
