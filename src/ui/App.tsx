@@ -5,12 +5,17 @@ import { disconnectLayers } from '../actions/connect';
 import { deleteSelection } from '../actions/deleteSelection';
 import { runAction } from '../actions/manager';
 import { Canvas } from '../canvas/Canvas';
+import { addDroppedItems, useDataset } from '../store/datasetStore';
+import { BUILTIN_MODELS } from '../export/modelFiles';
 import { useEditor } from '../store/editorStore';
 import { Alerts } from './Alerts';
+import { DatasetPanel } from './DatasetPanel';
 import { Inspector } from './Inspector';
 import { ModelMenu } from './ModelMenu';
 import { looksLikeModelFiles, openBuiltin, openModelFiles } from './openModel';
 import { Palette } from './Palette';
+import { ResultsPanel } from './ResultsPanel';
+import { TrainingPanel } from './TrainingPanel';
 import { SearchBox } from './SearchBox';
 import { StatusBar } from './StatusBar';
 
@@ -52,7 +57,7 @@ function useShortcuts() {
   }, []);
 }
 
-/** Files dropped anywhere on the page: model files open as a model. */
+/** Files dropped anywhere on the page: model files open as a model, anything else goes to the dataset. */
 function useFileDrop() {
   useEffect(() => {
     const onOver = (e: DragEvent) => {
@@ -63,13 +68,7 @@ function useFileDrop() {
       if (!files.length) return;
       e.preventDefault();
       if (looksLikeModelFiles(files)) void openModelFiles(files);
-      else
-        useEditor
-          .getState()
-          .pushAlert(
-            'warning',
-            `Dropped ${files.map((f) => f.name).join(', ')}: only model files (model.json with its .bin files, or a .zip) can be opened here.`,
-          );
+      else void addDroppedItems(e.dataTransfer!);
     };
     window.addEventListener('dragover', onOver);
     window.addEventListener('drop', onDrop);
@@ -87,7 +86,11 @@ export function App() {
   useShortcuts();
   useFileDrop();
   useEffect(() => {
-    if (!useEditor.getState().graph) void openBuiltin('mobilenet_v2');
+    // ?model=<built-in id> opens another built-in (links, the benchmark); MobileNet V2 otherwise.
+    const wanted = new URLSearchParams(window.location.search).get('model');
+    const id = BUILTIN_MODELS.some((m) => m.id === wanted) ? wanted! : 'mobilenet_v2';
+    if (!useEditor.getState().graph) void openBuiltin(id);
+    void useDataset.getState().load();
   }, []);
   return (
     <ReactFlowProvider>
@@ -113,7 +116,14 @@ export function App() {
         <main className="workspace">
           <Palette />
           <Canvas />
-          <Inspector />
+          <div className="side">
+            <Inspector />
+            <DatasetPanel />
+          </div>
+          <div className="side">
+            <TrainingPanel />
+            <ResultsPanel />
+          </div>
         </main>
         <StatusBar />
       </div>

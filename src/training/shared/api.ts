@@ -1,4 +1,13 @@
-import type { BackendChoice, BackendName, ModelRef, Prediction, ResizeMode, TrainEvent, TrainRequest, TrainResult } from './types';
+import type {
+  BackendChoice,
+  BackendName,
+  ModelRef,
+  Prediction,
+  ResizeMode,
+  TrainEvent,
+  TrainRequest,
+  TrainResult,
+} from './types';
 import type { Preprocessing } from '../../export/modelFiles';
 
 /** The training worker's one typed API (exposed with comlink; the page imports only this type). */

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { graphToKeras } from '../../core/keras';
-import type { ModelGraph } from '../../core/types';
+import type { LayerNode, ModelGraph } from '../../core/types';
+import { hashString } from './random';
 
 /**
  * From graph to model: builds a tf.LayersModel from the edited graph and gives every kept layer
@@ -40,8 +41,10 @@ export function concatBuffers(buffers: ArrayBuffer[]): ArrayBuffer {
 
 export interface CompiledModel {
   model: tf.LayersModel;
-  /** Layers that received pretrained (or previously trained) weights. */
+  /** Layers that received pretrained weights. */
   pretrained: string[];
+  /** Layers that received weights trained in an earlier run (keyed by their current name). */
+  trained: string[];
   /** Layers with weights that start from their initializers. */
   fresh: string[];
 }
@@ -56,32 +59,99 @@ export function weightSuffix(layerName: string, variable: { originalName: string
   return full.startsWith(prefix) ? full.slice(prefix.length) : full.slice(full.indexOf('/') + 1);
 }
 
-/** Builds the graph into a tf.LayersModel and loads every weight that still fits. */
-export async function buildModel(graph: ModelGraph, weights: WeightMap): Promise<CompiledModel> {
+export interface BuildOptions {
+  /** Seed for the initial values of layers without stored weights (default 0). */
+  seed?: number;
+}
+
+/**
+ * Initial values for a weight with nothing stored: zeros for a new Dense classifier (training
+ * starts from uniform predictions instead of first undoing random logits, which with
+ * unnormalised frozen features cost the default settings a lot of accuracy), and the Keras
+ * default Glorot-uniform, seeded, for unseeded kernels, so the same seed gives the same run.
+ */
+function initFresh(
+  graph: ModelGraph,
+  node: LayerNode,
+  suffix: string,
+  variable: tf.LayerVariable,
+  seed: number,
+): void {
+  if (!/kernel$/.test(suffix)) return;
+  if (graph.outputs.includes(node.name) && node.className === 'Dense') {
+    const zeros = tf.zeros(variable.shape as number[]);
+    variable.write(zeros);
+    zeros.dispose();
+    return;
+  }
+  const initializer =
+    node.config[`${suffix.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase())}Initializer`];
+  const spec =
+    initializer && typeof initializer === 'object' && !Array.isArray(initializer) ? initializer : null;
+  const className = spec && typeof spec.className === 'string' ? spec.className : 'GlorotUniform';
+  const config = spec?.config;
+  const seeded =
+    !!config && typeof config === 'object' && !Array.isArray(config) && typeof config.seed === 'number';
+  if (className !== 'GlorotUniform' || seeded) return;
+  const value = tf.initializers
+    .glorotUniform({ seed: hashString(`${node.name}/${suffix}`, seed) })
+    .apply(variable.shape as number[]);
+  variable.write(value);
+  value.dispose();
+}
+
+const sameShape = (t: tf.Tensor, v: { shape: readonly (number | null)[] }) =>
+  t.shape.join(',') === v.shape.join(',');
+
+/**
+ * Builds the graph into a tf.LayersModel and loads every weight that still fits: weights trained
+ * in an earlier run (by current layer name) win over the pretrained ones (by weightsKey).
+ */
+export async function buildModel(
+  graph: ModelGraph,
+  weights: WeightMap,
+  trained?: WeightMap,
+  options: BuildOptions = {},
+): Promise<CompiledModel> {
   const model = await tf.models.modelFromJSON({
     modelTopology: graphToKeras(graph) as tf.io.ModelJSON['modelTopology'],
   });
   const byName = new Map(graph.layers.map((l) => [l.name, l]));
   const pretrained: string[] = [];
+  const fromTrained: string[] = [];
   const fresh: string[] = [];
   for (const layer of model.layers) {
     if (layer.weights.length === 0) continue;
     const key = byName.get(layer.name)?.weightsKey;
     let all = true;
+    let usedTrained = false;
+    const node = byName.get(layer.name);
     for (const variable of layer.weights) {
-      const source = key ? weights.get(`${key}/${weightSuffix(layer.name, variable)}`) : undefined;
-      if (source && source.shape.join(',') === variable.shape.join(',')) variable.write(source);
-      else all = false;
+      const suffix = weightSuffix(layer.name, variable);
+      const previous = trained?.get(`${layer.name}/${suffix}`);
+      const source = key ? weights.get(`${key}/${suffix}`) : undefined;
+      if (previous && sameShape(previous, variable)) {
+        variable.write(previous);
+        usedTrained = true;
+      } else if (source && sameShape(source, variable)) variable.write(source);
+      else {
+        all = false;
+        if (node) initFresh(graph, node, suffix, variable, options.seed ?? 0);
+      }
     }
-    (all ? pretrained : fresh).push(layer.name);
+    (!all ? fresh : usedTrained ? fromTrained : pretrained).push(layer.name);
   }
-  return { model, pretrained, fresh };
+  return { model, pretrained, trained: fromTrained, fresh };
 }
 
-/** Reads a model's current weights back into a WeightMap keyed by layer name (for continuing training). */
-export function snapshotWeights(model: tf.LayersModel): WeightMap {
+/**
+ * Reads a model's current weights back into a WeightMap keyed by layer name (for continuing
+ * training); `only` limits it to some layers.
+ */
+export function snapshotWeights(model: tf.LayersModel, only?: ReadonlySet<string>): WeightMap {
   const out: WeightMap = new Map();
   for (const layer of model.layers) {
+    if (only && !only.has(layer.name)) continue;
     for (const variable of layer.weights) {
       out.set(`${layer.name}/${weightSuffix(layer.name, variable)}`, variable.read().clone());
     }

@@ -1,0 +1,80 @@
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+// The generator is plain ESM shared with the Tiny CNN pretraining script.
+import { encodePNG, twoClassSet } from '../scripts/synthetic-images.mjs';
+
+/** Writes a generated two-class image folder (one subfolder per class) and returns its path. */
+export function makeTwoClassFolder(
+  perClass: number,
+  size = 64,
+  seed = 11,
+): { dir: string; labels: string[] } {
+  const dir = mkdtempSync(join(tmpdir(), 'retrain-ds-'));
+  const root = join(dir, 'shapes');
+  const set = twoClassSet(seed, perClass, size);
+  set.labels.forEach((l: string) => mkdirSync(join(root, l), { recursive: true }));
+  set.images.forEach(
+    (img: { label: number; pixels: Uint8Array; width: number; height: number }, i: number) => {
+      writeFileSync(
+        join(root, set.labels[img.label], `img_${i}.png`),
+        encodePNG(img.pixels, img.width, img.height),
+      );
+    },
+  );
+  return { dir: root, labels: set.labels };
+}
+
+export const FLOWERS = join(process.cwd(), '..', 'shared', 'datasets', 'flowers-dt');
+export const hasFlowers = existsSync(join(FLOWERS, 'train'));
+
+/** Collects uncaught page errors for the afterEach check. */
+export function trackErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+/** Opens a built-in model through the Open model menu. */
+export async function openBuiltin(page: Page, title: string, probe: string) {
+  await page.getByRole('button', { name: 'Open model' }).click();
+  await page.getByRole('button', { name: title, exact: true }).click();
+  await expect(page.getByTestId(`rf__node-${probe}`)).toBeAttached();
+}
+
+/** Replaces the output Dense with a new one of `units` units, through the UI. */
+export async function replaceHead(page: Page, output: string, before: string, units: number) {
+  await page.getByTestId(`rf__node-${output}`).click();
+  await page.keyboard.press('Delete');
+  await expect(page.getByTestId(`rf__node-${output}`)).toHaveCount(0);
+  await page.getByTestId(`rf__node-${before}`).click();
+  await page
+    .getByRole('region', { name: 'Layers palette' })
+    .getByRole('button', { name: 'Dense', exact: true })
+    .click();
+  const inspector = page.getByRole('region', { name: 'Inspector' });
+  await inspector.getByLabel('Units').fill(String(units));
+  await inspector.getByLabel('Activation').selectOption('softmax');
+}
+
+/** Sets the Training panel's number inputs and backend. */
+export async function setTraining(
+  page: Page,
+  opts: { epochs?: number; batchSize?: number; learningRate?: number; backend?: string },
+) {
+  const panel = page.getByRole('region', { name: 'Training' });
+  if (opts.epochs !== undefined) await panel.getByLabel('Epochs').fill(String(opts.epochs));
+  if (opts.batchSize !== undefined) await panel.getByLabel('Batch size').fill(String(opts.batchSize));
+  if (opts.learningRate !== undefined)
+    await panel.getByLabel('Learning rate').fill(String(opts.learningRate));
+  if (opts.backend) await panel.getByLabel('Backend').selectOption(opts.backend);
+}
+
+/** Presses Train and waits for "Training finished"; returns the reported validation accuracy. */
+export async function trainAndWait(page: Page, timeout = 300_000): Promise<number> {
+  const panel = page.getByRole('region', { name: 'Training' });
+  await panel.getByRole('button', { name: 'Train', exact: true }).click();
+  await expect(panel.getByText('Training finished')).toBeVisible({ timeout });
+  return Number(await page.getByTestId('val-accuracy').textContent());
+}

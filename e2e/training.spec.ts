@@ -1,0 +1,127 @@
+import { expect, test } from '@playwright/test';
+import { join } from 'node:path';
+import {
+  FLOWERS,
+  hasFlowers,
+  makeTwoClassFolder,
+  openBuiltin,
+  replaceHead,
+  setTraining,
+  trackErrors,
+  trainAndWait,
+} from './fixtures';
+
+test.describe('training in the worker', () => {
+  let errors: string[];
+  test.beforeEach(async ({ page }) => {
+    errors = trackErrors(page);
+    await page.goto('/');
+    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  });
+  test.afterEach(() => expect(errors).toEqual([]));
+
+  test('Tiny CNN reaches validation accuracy ≥ 0.9 on a generated two-class set, with UI under 50 ms per task', async ({
+    page,
+  }) => {
+    test.setTimeout(300_000);
+    const { dir, labels } = makeTwoClassFolder(40);
+    await openBuiltin(page, 'Tiny CNN', 'conv1');
+    await page.getByLabel('Add image folder').setInputFiles(dir);
+    for (const l of labels) await expect(page.getByText(`${l}: 40 images`)).toBeVisible({ timeout: 60_000 });
+    // Train the whole network (nothing frozen) with a new two-class head.
+    await replaceHead(page, 'dense_2', 'dropout_1', 2);
+    await setTraining(page, { epochs: 15, batchSize: 16, learningRate: 0.003 });
+    await page.evaluate(() => {
+      const w = window as unknown as { longTasks: number[] };
+      w.longTasks = [];
+      new PerformanceObserver((list) =>
+        list.getEntries().forEach((e) => w.longTasks.push(e.duration)),
+      ).observe({ type: 'longtask' });
+    });
+    const acc = await trainAndWait(page);
+    console.log(`Tiny CNN val accuracy: ${acc}`);
+    expect(acc).toBeGreaterThanOrEqual(0.9);
+    await expect(page.getByText(/^Epoch 15\/15$/)).toBeVisible();
+    const longest = await page.evaluate(() =>
+      Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks),
+    );
+    console.log(`longest main-thread task during training: ${longest.toFixed(0)} ms`);
+    expect(longest).toBeLessThan(50);
+    // The model classifies a new image.
+    await page.getByLabel('Test image').setInputFiles(join(dir, labels[0], 'img_0.png'));
+    await expect(page.getByLabel('Predictions').getByText(labels[0])).toBeVisible();
+  });
+
+  test('Stop ends a run and keeps the weights', async ({ page }) => {
+    const { dir } = makeTwoClassFolder(20);
+    await openBuiltin(page, 'Tiny CNN', 'conv1');
+    await page.getByLabel('Add image folder').setInputFiles(dir);
+    await expect(page.getByText('red_blobs: 20 images')).toBeVisible({ timeout: 60_000 });
+    await replaceHead(page, 'dense_2', 'dropout_1', 2);
+    await setTraining(page, { epochs: 500, batchSize: 4 });
+    const panel = page.getByRole('region', { name: 'Training' });
+    await panel.getByRole('button', { name: 'Train', exact: true }).click();
+    await expect(page.getByText(/^Epoch [1-9]\d*\/500$/)).toBeVisible({ timeout: 60_000 });
+    await panel.getByRole('button', { name: 'Stop' }).click();
+    await panel
+      .getByRole('button', { name: 'Stop' })
+      .click({ force: true })
+      .catch(() => undefined);
+    await expect(panel.getByText('Training stopped')).toBeVisible({ timeout: 60_000 });
+  });
+
+  for (const backend of ['webgl', 'webgpu']) {
+    test(`a tiny training run works on ${backend}`, async ({ page }) => {
+      const { dir } = makeTwoClassFolder(8);
+      await openBuiltin(page, 'Tiny CNN', 'conv1');
+      await page.getByLabel('Add image folder').setInputFiles(dir);
+      await expect(page.getByText('red_blobs: 8 images')).toBeVisible({ timeout: 60_000 });
+      await replaceHead(page, 'dense_2', 'dropout_1', 2);
+      await setTraining(page, { epochs: 2, batchSize: 8, backend });
+      await trainAndWait(page, 180_000);
+      await expect(page.getByTestId('backend-in-use')).toContainText(backend);
+    });
+  }
+
+  test('MobileNet V2 with a new head trains on WASM', async ({ page }) => {
+    test.setTimeout(300_000);
+    const { dir } = makeTwoClassFolder(10, 96);
+    await page.getByLabel('Add image folder').setInputFiles(dir);
+    await expect(page.getByText('red_blobs: 10 images')).toBeVisible({ timeout: 60_000 });
+    await replaceHead(page, 'dense_3', 'dropout_3', 2);
+    // Freeze the pretrained base: only the head trains.
+    await page.getByTestId('rf__node-flatten_1').click();
+    await page.getByRole('button', { name: 'Freeze all up to here' }).click();
+    await setTraining(page, { epochs: 3, backend: 'wasm' });
+    await trainAndWait(page, 240_000);
+    await expect(page.getByTestId('backend-in-use')).toContainText('wasm');
+  });
+
+  test('flowers-dt: MobileNet V2 with a new head reaches ≥ 0.75 on the val split', async ({ page }) => {
+    test.skip(!hasFlowers, `../shared/datasets/flowers-dt is absent (looked in ${FLOWERS})`);
+    test.setTimeout(600_000);
+    await page.getByLabel('Add image folder').setInputFiles(join(FLOWERS, 'train'));
+    await expect(page.getByText('dandelion: 80 images')).toBeVisible({ timeout: 120_000 });
+    await expect(page.getByText('tulips: 80 images')).toBeVisible({ timeout: 120_000 });
+    await replaceHead(page, 'dense_3', 'dropout_3', 2);
+    await trainAndWait(page, 480_000);
+    // Score the trained model on the held-out val split through Test image, as a user would.
+    let correct = 0;
+    let total = 0;
+    const { readdirSync } = await import('node:fs');
+    for (const cls of ['dandelion', 'tulips']) {
+      for (const f of readdirSync(join(FLOWERS, 'val', cls))) {
+        await page.getByLabel('Test image').setInputFiles(join(FLOWERS, 'val', cls, f));
+        const top = page.getByLabel('Predictions').locator('li').first().locator('.pred-label');
+        await expect(page.getByLabel('Predictions').getByRole('img')).toHaveAttribute('alt', f);
+        if ((await top.textContent()) === cls) correct++;
+        total++;
+      }
+    }
+    const acc = correct / total;
+    console.log(
+      `flowers-dt val accuracy (MobileNet V2, new head, default settings): ${acc.toFixed(3)} on ${total} images`,
+    );
+    expect(acc).toBeGreaterThanOrEqual(0.75);
+  });
+});

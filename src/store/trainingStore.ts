@@ -1,0 +1,241 @@
+import { create } from 'zustand';
+import { analyzeGraph } from '../core/analysis';
+import { updateConfig } from '../core/graph';
+import { trainingClient } from '../training/client/trainingClient';
+import {
+  DEFAULT_SETTINGS,
+  type BackendName,
+  type EpochLog,
+  type TrainEvent,
+  type TrainResult,
+  type TrainSettings,
+} from '../training/shared/types';
+import { useDataset } from './datasetStore';
+import { useEditor } from './editorStore';
+
+/**
+ * Training state on the page: settings, live progress and the last result. The worker does the
+ * work; this store turns its events into what the panels show.
+ */
+
+export type TrainingStatus = 'idle' | 'preparing' | 'training' | 'finished' | 'stopped' | 'failed';
+
+export interface TrainingState {
+  settings: TrainSettings;
+  status: TrainingStatus;
+  statusText: string;
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  history: EpochLog[];
+  /** Smoothed per-batch loss, one point per batch across the run. */
+  batchLoss: number[];
+  imagesPerSecond: number | null;
+  etaSeconds: number | null;
+  backend: BackendName | null;
+  backendReason: string;
+  cache: { done: number; total: number; reused: boolean } | null;
+  result: TrainResult | null;
+  /** Class names the last result refers to, in output order. */
+  resultLabels: string[];
+
+  setSettings(patch: Partial<TrainSettings>): void;
+  start(): Promise<void>;
+  stop(): void;
+}
+
+let controller: AbortController | null = null;
+
+/** True while a run is being prepared or trained: edits wait until it ends. */
+export function isTraining(): boolean {
+  const s = useTraining.getState().status;
+  return s === 'preparing' || s === 'training';
+}
+
+/** The output layer's unit count when it is a Dense layer, else null. */
+function outputUnits(): { name: string; units: number } | null {
+  const { graph } = useEditor.getState();
+  const out = graph?.layers.find((l) => l.name === graph.outputs[0]);
+  if (!out || out.className !== 'Dense' || typeof out.config.units !== 'number') return null;
+  return { name: out.name, units: out.config.units };
+}
+
+/** Makes the output Dense layer's units equal the class count (one undoable edit). */
+export function matchClasses(classCount: number): void {
+  const editor = useEditor.getState();
+  const out = outputUnits();
+  if (!editor.graph || !out) return;
+  const r = updateConfig(editor.graph, out.name, { units: classCount });
+  if (r.ok) editor.commit('Match classes', r.graph);
+}
+
+/** Checks that can fail before the worker is involved; returns a user-facing problem or null. */
+function precheck(labels: string[], counts: number[]): { message: string; fix?: () => void } | null {
+  const { graph, model } = useEditor.getState();
+  if (!graph || !model) return { message: 'No model is open: open a model first (Open model).' };
+  const problems = analyzeGraph(graph).problems;
+  if (problems.length) return { message: `The model cannot be trained yet: ${problems[0].message}` };
+  if (labels.length < 2) {
+    return {
+      message: `The dataset has ${labels.length === 0 ? 'no classes' : 'only one class'}: training needs at least two. Add an image folder with one subfolder per class (Dataset panel).`,
+    };
+  }
+  const empty = labels.filter((_, i) => counts[i] === 0);
+  if (empty.length) {
+    return {
+      message: `The class "${empty[0]}" has no images: add images to it or delete it in the Dataset panel.`,
+    };
+  }
+  const out = outputUnits();
+  if (out && out.units !== labels.length) {
+    return {
+      message: `The output layer "${out.name}" has ${out.units} units but the dataset has ${labels.length} classes: the output needs one unit per class.`,
+      fix: () => matchClasses(labels.length),
+    };
+  }
+  return null;
+}
+
+export const useTraining = create<TrainingState>()((set, get) => ({
+  settings: { ...DEFAULT_SETTINGS },
+  status: 'idle',
+  statusText: '',
+  epoch: 0,
+  epochs: DEFAULT_SETTINGS.epochs,
+  batch: 0,
+  batches: 0,
+  history: [],
+  batchLoss: [],
+  imagesPerSecond: null,
+  etaSeconds: null,
+  backend: null,
+  backendReason: '',
+  cache: null,
+  result: null,
+  resultLabels: [],
+
+  setSettings(patch) {
+    set({ settings: { ...get().settings, ...patch } });
+  },
+
+  async start() {
+    const editor = useEditor.getState();
+    if (isTraining()) {
+      editor.pushAlert('info', 'Training is already running: wait for it to finish or press Stop.');
+      return;
+    }
+    const dataset = useDataset.getState();
+    const labels = dataset.classNames();
+    const counts = labels.map((name) => dataset.classes.find((c) => c.name === name)?.imageIds.length ?? 0);
+    const problem = precheck(labels, counts);
+    if (problem) {
+      editor.pushAlert(
+        'error',
+        problem.message,
+        problem.fix ? { label: 'Match classes', run: problem.fix } : undefined,
+      );
+      return;
+    }
+    const { graph, model } = editor;
+    const settings = get().settings;
+    controller = new AbortController();
+    set({
+      status: 'preparing',
+      statusText: 'Reading images…',
+      epoch: 0,
+      epochs: settings.epochs,
+      batch: 0,
+      batches: 0,
+      history: [],
+      batchLoss: [],
+      imagesPerSecond: null,
+      etaSeconds: null,
+      cache: null,
+    });
+    let smoothed: number | null = null;
+    const onEvent = (e: TrainEvent) => {
+      switch (e.type) {
+        case 'status':
+          set({ statusText: e.text });
+          break;
+        case 'backend':
+          set({ backend: e.backend, backendReason: e.reason });
+          break;
+        case 'cache':
+          set({
+            cache: { done: e.done, total: e.total, reused: e.reused },
+            imagesPerSecond: e.imagesPerSecond,
+            statusText: e.reused ? 'Reusing cached features' : `Caching frozen features ${e.done}/${e.total}`,
+          });
+          break;
+        case 'batch':
+          smoothed = smoothed === null || !Number.isFinite(smoothed) ? e.loss : 0.9 * smoothed + 0.1 * e.loss;
+          set({
+            status: 'training',
+            batch: e.batch,
+            batches: e.batches,
+            epoch: e.epoch,
+            batchLoss: [...get().batchLoss, smoothed],
+            imagesPerSecond: e.imagesPerSecond,
+          });
+          break;
+        case 'epoch':
+          set({
+            status: 'training',
+            epoch: e.epoch,
+            epochs: e.epochs,
+            history: [
+              ...get().history,
+              {
+                epoch: e.epoch,
+                loss: e.loss,
+                accuracy: e.accuracy,
+                valLoss: e.valLoss,
+                valAccuracy: e.valAccuracy,
+              },
+            ],
+            imagesPerSecond: e.imagesPerSecond,
+            etaSeconds: e.etaSeconds,
+            statusText: `Epoch ${e.epoch}/${e.epochs}`,
+          });
+          break;
+      }
+    };
+    try {
+      const images = await dataset.getTrainImages(labels);
+      const result = await trainingClient.train(
+        { model: { id: model!.id, graph: graph!, weights: model!.weights }, images, labels, settings },
+        onEvent,
+        controller.signal,
+      );
+      set({
+        status: result.status,
+        result,
+        resultLabels: labels,
+        statusText: result.message ?? '',
+        backend: result.backend,
+      });
+      if (result.status === 'failed')
+        editor.pushAlert('error', `Training failed: ${result.message ?? 'unknown error'}`);
+      else if (result.message) editor.pushAlert('warning', result.message);
+    } catch (e) {
+      const message = (e as Error)?.message ?? String(e);
+      set({ status: 'failed', statusText: message });
+      useEditor
+        .getState()
+        .pushAlert(
+          'error',
+          `Training failed: ${message} The model, the dataset and the weights trained so far are kept.`,
+        );
+    } finally {
+      controller = null;
+    }
+  },
+
+  stop() {
+    if (!controller) return;
+    set({ statusText: 'Stopping after the current batch…' });
+    controller.abort();
+  },
+}));

@@ -1,0 +1,33 @@
+/// <reference lib="webworker" />
+import * as Comlink from 'comlink';
+import type { TrainingWorkerApi } from '../shared/api';
+import { createTrainingApi } from './api';
+import { initBackend } from './backend';
+import { blobImageSource } from './images';
+import { loadWeights } from './weightsLoader';
+
+// Training runs here so that decoding, caching and training never block the page.
+const api = createTrainingApi({
+  initBackend,
+  imageSource: blobImageSource,
+  loadWeights: (source) => loadWeights(source),
+});
+
+const exposed: TrainingWorkerApi = {
+  init: (choice, needsConvGradients) => api.init(choice, needsConvGradients),
+  async train(request, onEvent) {
+    try {
+      return await api.train(request, onEvent);
+    } finally {
+      // Each run gets its own event proxy (a MessageChannel): close it rather than wait for GC.
+      (onEvent as unknown as Partial<Record<typeof Comlink.releaseProxy, () => void>>)[
+        Comlink.releaseProxy
+      ]?.();
+    }
+  },
+  stop: () => api.stop(),
+  predict: (model, image, labels, options) => api.predict(model, image, labels, options),
+  memory: () => api.memory(),
+};
+
+Comlink.expose(exposed);
