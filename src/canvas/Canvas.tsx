@@ -169,12 +169,12 @@ export function Canvas() {
     };
   }, [view, laidOutKey]);
 
+  const layoutReady = laidOutKey !== '' && laidOutKey === view.structureKey;
   // A freshly opened model waits for its layout, then mounts in slices so that no frame of a
   // 300-layer model blocks the page for long (each node costs ~1.5 ms to mount).
   const [revealed, setRevealed] = useState(0);
   const [revealFor, setRevealFor] = useState<string | undefined>(undefined);
   const total = view.nodes.length;
-  const layoutReady = laidOutKey !== '' && laidOutKey === view.structureKey;
   useEffect(() => {
     if (revealFor !== modelId) {
       if (layoutReady) {
@@ -233,14 +233,15 @@ export function Canvas() {
 
   // First layout of a model: show its head, where fine-tuning starts, at a readable zoom.
   useEffect(() => {
-    if (!graph || !laidOutKey || initialViewFor.current === modelId) return;
+    // Wait for this model's own layout: the previous model's positions may share layer names.
+    if (!graph || !layoutReady || initialViewFor.current === modelId) return;
     const out = positions[graph.outputs[0] ?? ''];
     if (!out) return;
     initialViewFor.current = modelId;
     const height = document.querySelector('.react-flow')?.clientHeight ?? 800;
     const zoom = 0.85;
     void flow.setCenter(out.x + NODE_WIDTH / 2, out.y + NODE_HEIGHT - height / (2 * zoom) + 60, { zoom });
-  }, [graph, laidOutKey, positions, flow, modelId]);
+  }, [graph, layoutReady, positions, flow, modelId]);
 
   useEffect(() => {
     if (!focusRequest) return;

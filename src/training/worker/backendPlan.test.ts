@@ -41,18 +41,19 @@ describe('planBackends', () => {
     expect(r.text).toBe('WASM: WebGPU and WebGL use a software renderer here.');
   });
 
-  it('auto skips WASM when convolutions must be trained', () => {
+  it('auto skips WASM when convolutions must be trained, and takes even a software WebGL over CPU', () => {
     const r = reason('auto', true, machine('software', 'software'));
-    expect(r.order).toEqual(['cpu']);
+    expect(r.order).toEqual(['webgl', 'cpu']);
     expect(r.text).toMatch(
-      /^CPU: WASM cannot train convolution layers \(it has no Conv2DBackpropFilter kernel\); WebGPU and WebGL use a software renderer here\.$/,
+      /^WebGL: .*WASM cannot train convolution layers \(it has no Conv2DBackpropFilter kernel\)/,
     );
+    expect(reason('auto', true, machine('none', 'none')).order).toEqual(['cpu']);
   });
 
   it('an explicit WASM choice that cannot train convolutions falls back and says so', () => {
     const r = reason('wasm', true, machine('software', 'software'));
-    expect(r.order).toEqual(['cpu']);
-    expect(r.text).toMatch(/^CPU instead of WASM: WASM cannot train convolution layers/);
+    expect(r.order).toEqual(['webgl', 'cpu']);
+    expect(r.text).toMatch(/^WebGL instead of WASM: WASM cannot train convolution layers/);
     expect(reason('wasm', false, machine('software', 'software')).text).toBe('WASM: as chosen.');
   });
 

@@ -62,7 +62,10 @@ function refusal(
     const gpu = probe[backend];
     if (gpu.kind === 'none')
       return backend === 'webgpu' ? 'no WebGPU adapter found' : 'WebGL is not available';
-    if (gpu.kind === 'software' && !explicit) return `${label} uses a software renderer here`;
+    // A software WebGL still trains convolutions far faster than TF.js's pure-JS CPU kernels
+    // (WASM has none): keep it as the fallback for conv training, and skip it otherwise.
+    const softwareOk = backend === 'webgl' && needsConvGradients;
+    if (gpu.kind === 'software' && !explicit && !softwareOk) return `${label} uses a software renderer here`;
     return null;
   }
   if (backend === 'wasm') {
@@ -98,9 +101,10 @@ export function planBackends(
     if (why) skipped.push({ backend: choice, note: why });
     else order.push(choice);
   }
-  const rest = choice === 'auto' ? AUTO_ORDER : AUTO_ORDER.slice(AUTO_ORDER.indexOf(choice) + 1);
+  // An explicit choice that cannot work falls back to the best of the others.
+  const rest = AUTO_ORDER;
   for (const backend of rest) {
-    if (order.includes(backend)) continue;
+    if (order.includes(backend) || backend === choice) continue;
     const why = refusal(backend, probe, needsConvGradients, false);
     if (why === null) order.push(backend);
     else skipped.push({ backend, note: why });
@@ -124,9 +128,22 @@ export function describeBackend(
   const head =
     choice !== 'auto' && choice !== chosen ? `${label} instead of ${BACKEND_LABELS[choice]}` : label;
   const rank = (b: BackendName) => (b === choice ? -1 : AUTO_ORDER.indexOf(b));
-  const notes = plan.skipped.filter((s) => rank(s.backend) < rank(chosen)).map((s) => s.note);
+  const gpuKind = chosen === 'webgpu' || chosen === 'webgl' ? probe[chosen].kind : null;
+  // WASM passed over for convolutions matters when what runs instead is slower than WASM would be.
+  const convRefusal =
+    chosen === 'cpu' || gpuKind === 'software'
+      ? plan.skipped.find((s) => s.backend === 'wasm' && /convolution/.test(s.note))
+      : undefined;
+  // When WASM was passed over for convolutions, that is the reason that matters, wherever it ranks.
+  const notes = plan.skipped
+    .filter((s) => rank(s.backend) < rank(chosen) || s === convRefusal)
+    .map((s) => s.note);
   const gpu = chosen === 'webgpu' || chosen === 'webgl' ? probe[chosen] : null;
-  if (gpu?.kind === 'software') {
+  if (gpu?.kind === 'software' && convRefusal) {
+    notes.push(
+      `${label} runs on a software renderer here (${gpu.detail || 'no GPU'}), still faster than the CPU backend for convolutions`,
+    );
+  } else if (gpu?.kind === 'software') {
     notes.push(
       `${label} runs on a software renderer here (${gpu.detail || 'no GPU'}), which can be many times slower than WASM`,
     );
