@@ -15,6 +15,10 @@ export default defineConfig({
   build: {
     target: 'es2022',
     chunkSizeWarningLimit: 4000,
+    // TF.js's threaded WASM backend starts its pthread workers from the source text of its
+    // Emscripten factory; minification makes that text refer to names outside it ("e is not
+    // defined" in every worker), so the production build stays unminified (gzip still applies).
+    minify: false,
     // bench.html drives the training worker for `npm run bench`; it ships alongside the app.
     rollupOptions: { input: { main: 'index.html', bench: 'bench.html' } },
   },
