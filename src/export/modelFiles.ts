@@ -1,8 +1,9 @@
 import { unzip, type Unzipped } from 'fflate';
 import { analyzeGraph } from '../core/analysis';
-import { freezeUpTo } from '../core/graph';
+import { deleteLayers, freezeUpTo } from '../core/graph';
 import { graphFromKeras, ModelFormatError } from '../core/keras';
 import type { ModelGraph } from '../core/types';
+import { rescalingFor } from './metadata';
 
 /**
  * Readers for TF.js layers model files: the built-ins served from /models, and the user's own
@@ -90,19 +91,71 @@ export function groupByteLength(group: WeightsGroup): number {
   return group.weights.reduce((sum, w) => sum + w.shape.reduce((a, b) => a * b, 1) * bytesPerElement(w), 0);
 }
 
-interface ParsedModelJson {
+/** The `retrain` block Retrain writes into model.json beside the standard TF.js fields. */
+export interface RetrainBlock {
+  title?: string;
+  /** The input scaling the model (as stored) expects: "none" for an export, which takes 0..255. */
+  preprocessing?: Preprocessing;
+  inputSize?: [number, number];
+  labels?: string[];
+  /** Name of the Rescaling layer an export inserted right after the input. */
+  bakedRescaling?: string;
+  /** The preprocessing the edited graph had before the export baked it into `bakedRescaling`. */
+  originalPreprocessing?: Preprocessing;
+}
+
+/** A model.json read into the editor's terms. */
+export interface ParsedModelJson {
   graph: ModelGraph;
   manifest: WeightsGroup[];
-  retrain?: {
-    title?: string;
-    preprocessing?: Preprocessing;
-    inputSize?: [number, number];
-    labels?: string[];
-  };
+  /** The `retrain` block, with `preprocessing` already what `graph` expects. */
+  retrain?: RetrainBlock;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const PREPROCESSINGS: readonly Preprocessing[] = ['0..1', '-1..1', 'none'];
+
+const isPreprocessing = (v: unknown): v is Preprocessing => PREPROCESSINGS.includes(v as Preprocessing);
+
+const close = (a: unknown, b: number) =>
+  typeof a === 'number' && Math.abs(a - b) <= 1e-6 * Math.max(1, Math.abs(b));
+
+/**
+ * Undoes an export's baked-in scaling: removes the Rescaling layer named by
+ * `retrain.bakedRescaling` (when it still sits right after the input with the parameters of
+ * `originalPreprocessing`) and returns the preprocessing the remaining graph expects. Anything
+ * else is left as it is, since removing an edited layer would change what the model computes.
+ */
+export function removeBakedRescaling(
+  graph: ModelGraph,
+  retrain: RetrainBlock | undefined,
+): { graph: ModelGraph; preprocessing: Preprocessing | undefined } {
+  const stored = isPreprocessing(retrain?.preprocessing) ? retrain.preprocessing : undefined;
+  const name = retrain?.bakedRescaling;
+  const original = retrain?.originalPreprocessing;
+  if (typeof name !== 'string' || !isPreprocessing(original)) return { graph, preprocessing: stored };
+  const layer = graph.layers.find((l) => l.name === name);
+  const params = rescalingFor(original);
+  const input =
+    layer?.inbound.length === 1 ? graph.layers.find((l) => l.name === layer.inbound[0]) : undefined;
+  if (
+    !layer ||
+    !params ||
+    layer.className !== 'Rescaling' ||
+    !input ||
+    input.className !== 'InputLayer' ||
+    !graph.inputs.includes(input.name) ||
+    graph.outputs.includes(name) ||
+    !close(layer.config.scale, params.scale) ||
+    !close(layer.config.offset ?? 0, params.offset)
+  ) {
+    return { graph, preprocessing: stored };
+  }
+  const bypassed = deleteLayers(graph, [name]);
+  return bypassed.ok ? { graph: bypassed.graph, preprocessing: original } : { graph, preprocessing: stored };
 }
 
 /** Parses model.json text into a graph and weights manifest; throws ModelFormatError with advice. */
@@ -137,8 +190,14 @@ export function parseModelJson(text: string, fileName = 'model.json'): ParsedMod
     }
     return g as unknown as WeightsGroup;
   });
-  const retrain = isRecord(json.retrain) ? (json.retrain as ParsedModelJson['retrain']) : undefined;
-  return { graph, manifest, retrain };
+  const retrain = isRecord(json.retrain) ? (json.retrain as RetrainBlock) : undefined;
+  // An export takes 0..255 through a Rescaling layer; the editor shows the graph as it was edited.
+  const unbaked = removeBakedRescaling(graph, retrain);
+  return {
+    graph: unbaked.graph,
+    manifest,
+    retrain: retrain && { ...retrain, preprocessing: unbaked.preprocessing },
+  };
 }
 
 /** Checks what can be checked before any weight is decoded: known layers and weight shapes. */
@@ -287,7 +346,8 @@ export async function readModelFiles(files: readonly File[]): Promise<ModelDescr
     }
   }
   validateModel(parsed.graph, parsed.manifest);
-  let labels = parsed.retrain?.labels;
+  const retrainLabels = parsed.retrain?.labels;
+  let labels = Array.isArray(retrainLabels) ? retrainLabels.map(String) : undefined;
   const meta = entries['metadata.json'];
   if (meta) {
     try {

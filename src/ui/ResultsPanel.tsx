@@ -5,6 +5,7 @@ import { useEditor } from '../store/editorStore';
 import { useTraining } from '../store/trainingStore';
 import { trainingClient } from '../training/client/trainingClient';
 import type { Prediction } from '../training/shared/types';
+import { ExportControls } from './ExportControls';
 
 /** Confusion matrix, per-class precision/recall and trying the model on a new image. */
 export function ResultsPanel() {
@@ -143,7 +144,7 @@ export function ResultsPanel() {
           <img src={predictions.url} alt={predictions.name} width={96} />
           <ol>
             {predictions.top.map((p) => (
-              <li key={p.label}>
+              <li key={p.label} data-label={p.label} data-probability={p.probability}>
                 <span className="pred-label">{p.label}</span>:{' '}
                 <span className="pred-prob">{(p.probability * 100).toFixed(1)}%</span>
               </li>
@@ -151,6 +152,7 @@ export function ResultsPanel() {
           </ol>
         </div>
       ) : null}
+      <ExportControls />
     </section>
   );
 }

@@ -60,6 +60,11 @@ function fakeApi(overrides: Partial<TrainingWorkerApi> = {}): TrainingWorkerApi 
       api.stops++;
     },
     predict: async () => [],
+    exportModel: async () => ({
+      modelJson: '{}',
+      weights: new Uint8Array([1, 2, 3]).buffer,
+      rescalingLayer: null,
+    }),
     memory: () => ({ numTensors: 1, numBytes: 4 }),
     ...overrides,
   };
@@ -84,6 +89,18 @@ describe('trainingClient', () => {
     expect(await client.train(request, (e) => events.push(e))).toEqual(result);
     expect(events).toEqual([{ type: 'status', text: 'hello' }]);
     expect(await client.memory()).toEqual({ numTensors: 1, numBytes: 4 });
+    client.terminate();
+  });
+
+  it('forwards exportModel and hands back the weights', async () => {
+    const client = createTrainingClient(() => new FakeWorker(fakeApi()));
+    const exported = await client.exportModel(request.model, {
+      preprocessing: '0..1',
+      title: 'm',
+      labels: ['a', 'b'],
+    });
+    expect(exported.modelJson).toBe('{}');
+    expect([...new Uint8Array(exported.weights)]).toEqual([1, 2, 3]);
     client.terminate();
   });
 

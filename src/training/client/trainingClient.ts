@@ -1,6 +1,6 @@
 import * as Comlink from 'comlink';
 import type { Preprocessing } from '../../export/modelFiles';
-import type { TrainingWorkerApi } from '../shared/api';
+import type { ExportedModel, ExportOptions, TrainingWorkerApi } from '../shared/api';
 import type {
   BackendChoice,
   BackendName,
@@ -32,6 +32,8 @@ export interface TrainingClient {
     labels: string[],
     options: { preprocessing: Preprocessing; resize: ResizeMode },
   ): Promise<Prediction[]>;
+  /** model.json + weights.bin of the model with its current weights, taking RGB 0..255. */
+  exportModel(model: ModelRef, options: ExportOptions): Promise<ExportedModel>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** Ends the worker; the next call starts a new one. */
   terminate(): void;
@@ -124,6 +126,7 @@ export function createTrainingClient(spawn: () => WorkerLike = spawnTrainingWork
     },
     predict: (model, image, labels, options) =>
       call((api) => api.predict(absoluteWeights(model), image, labels, options)),
+    exportModel: (model, options) => call((api) => api.exportModel(absoluteWeights(model), options)),
     memory: () => call((api) => api.memory()),
     terminate() {
       if (session) end(session);

@@ -10,6 +10,24 @@ import type {
 } from './types';
 import type { Preprocessing } from '../../export/modelFiles';
 
+/** What an export needs beyond the model: how the base scales its input, and what to record. */
+export interface ExportOptions {
+  /** The scaling the base expects; it is baked into the exported model as a Rescaling layer. */
+  preprocessing: Preprocessing;
+  /** The model's name, recorded in model.json's `retrain` block. */
+  title: string;
+  /** Class names in output order, recorded in model.json's `retrain` block. */
+  labels: string[];
+}
+
+/** A serialised TF.js layers model: model.json text and the one weights.bin it names. */
+export interface ExportedModel {
+  modelJson: string;
+  weights: ArrayBuffer;
+  /** Name of the Rescaling layer inserted after the input, or null when the base takes 0..255. */
+  rescalingLayer: string | null;
+}
+
 /** The training worker's one typed API (exposed with comlink; the page imports only this type). */
 export interface TrainingWorkerApi {
   /** Picks and starts a backend; "auto" prefers hardware WebGPU, then WebGL, then WASM, then CPU. */
@@ -25,6 +43,11 @@ export interface TrainingWorkerApi {
     labels: string[],
     options: { preprocessing: Preprocessing; resize: ResizeMode },
   ): Promise<Prediction[]>;
+  /**
+   * Serialises the model with its current weights (trained, else pretrained) and the base's
+   * scaling baked in, so the result takes RGB 0..255. Refused while a run is training.
+   */
+  exportModel(model: ModelRef, options: ExportOptions): Promise<ExportedModel>;
   /** TF.js memory, for leak checks. */
   memory(): { numTensors: number; numBytes: number };
 }

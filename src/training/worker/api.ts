@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelGraph } from '../../core/types';
 import type { Preprocessing, WeightSource } from '../../export/modelFiles';
-import type { TrainingWorkerApi } from '../shared/api';
+import type { ExportedModel, ExportOptions, TrainingWorkerApi } from '../shared/api';
 import type {
   AugmentationSettings,
   BackendChoice,
@@ -23,6 +23,7 @@ import {
 } from './cache';
 import { buildModel, snapshotWeights, type CompiledModel, type WeightMap } from './compile';
 import { checkDataset, stratifiedSplit, TrainingInputError } from './dataset';
+import { exportLayersModel } from './exportModel';
 import type { ImageSpec } from './images';
 import { evaluate, trainLoop } from './loop';
 import { confusionMatrix, perClassMetrics } from './metrics';
@@ -350,6 +351,17 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
       .sort((a, b) => b.probability - a.probability);
   }
 
+  async function exportModel(ref: ModelRef, options: ExportOptions): Promise<ExportedModel> {
+    // Mid-run, the layers hold weights in standardised coordinates, and they change every batch.
+    refuseWhileTraining('export the model');
+    return exclusive(async () => {
+      if (!backend) await ensureBackend('auto', false);
+      // The model Test image uses: trained weights where a run changed them, pretrained elsewhere.
+      const { model } = await compiled(ref, () => {});
+      return exportLayersModel(model, ref.graph, options);
+    });
+  }
+
   return {
     init: async (choice, needsConv) => {
       refuseWhileTraining('change the backend');
@@ -360,6 +372,7 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
       stopRequested = true;
     },
     predict,
+    exportModel,
     memory: () => {
       const m = tf.memory();
       return { numTensors: m.numTensors, numBytes: m.numBytes };

@@ -27,6 +27,11 @@ const exposed: TrainingWorkerApi = {
   },
   stop: () => api.stop(),
   predict: (model, image, labels, options) => api.predict(model, image, labels, options),
+  async exportModel(model, options) {
+    const exported = await api.exportModel(model, options);
+    // Moves the weights to the page instead of copying them (they can be hundreds of MB).
+    return Comlink.transfer(exported, [exported.weights]);
+  },
   memory: () => api.memory(),
 };
 
