@@ -1,5 +1,6 @@
 // `npm run bench`: measures the built app in headless Chromium and prints ratios from one run.
 // Flags: --smoke (tiny sizes, for CI), --json (last line is one JSON object), --no-build.
+/* global window, document, requestAnimationFrame -- used inside page.evaluate callbacks */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -191,7 +192,7 @@ const browser = await chromium.launch({ executablePath, args: flags });
 const version = browser.version();
 const started = new Date().toISOString();
 const scale = await editorScale(browser);
-let training = null;
+let training;
 try {
   training = await trainingWorkloads(browser);
 } catch (e) {
