@@ -154,7 +154,11 @@ export const useTraining = create<TrainingState>()((set, get) => ({
       cache: null,
     });
     let smoothed: number | null = null;
+    // Events come through their own message port, so the last ones can arrive after the result:
+    // once the run has ended they must not turn the status back to "training".
+    let ended = false;
     const onEvent = (e: TrainEvent) => {
+      if (ended) return;
       switch (e.type) {
         case 'status':
           set({ statusText: e.text });
@@ -209,6 +213,7 @@ export const useTraining = create<TrainingState>()((set, get) => ({
         onEvent,
         controller.signal,
       );
+      ended = true;
       set({
         status: result.status,
         result,
@@ -220,6 +225,7 @@ export const useTraining = create<TrainingState>()((set, get) => ({
         editor.pushAlert('error', `Training failed: ${result.message ?? 'unknown error'}`);
       else if (result.message) editor.pushAlert('warning', result.message);
     } catch (e) {
+      ended = true;
       const message = (e as Error)?.message ?? String(e);
       set({ status: 'failed', statusText: message });
       useEditor
