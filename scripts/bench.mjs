@@ -138,6 +138,7 @@ async function editorScale(browser) {
 async function trainingWorkloads(browser) {
   const page = await browser.newPage();
   page.on('console', (m) => log(`  [page] ${m.text()}`));
+  page.on('crash', () => log('  [page] crashed'));
   await page.goto(`${base}/bench.html`);
   await page.waitForFunction(() => window.retrainBench !== undefined, null, { timeout: 60_000 });
   const flowers = join(root, '..', 'shared', 'datasets', 'flowers-dt', 'train');
@@ -268,4 +269,5 @@ if (asJson)
   console.log(
     JSON.stringify({ date: started, browser: version, cores: cpus().length, smoke, scale, training }),
   );
-process.exit(0);
+// A harness that could not measure must not look green in CI.
+process.exit(training?.error ? 1 : 0);
