@@ -49,43 +49,9 @@ export interface EditorState {
 
 let alertId = 0;
 
-export const useEditor = create<EditorState>()((set, get) => ({
-  graph: null,
-  analysis: null,
-  history: emptyHistory(),
-  model: null,
-  selection: [],
-  selectedEdges: [],
-  alerts: [],
-  loading: null,
-  collapsed: [],
-  focusRequest: null,
-
-  loadModel(model) {
-    set({
-      graph: model.graph,
-      analysis: analyzeGraph(model.graph),
-      history: emptyHistory(),
-      model,
-      selection: [],
-      collapsed: [],
-    });
-  },
-
-  commit(label, next, opts) {
-    const { graph, history, selection } = get();
-    if (!graph || next === graph) return;
-    const names = new Set(next.layers.map((l) => l.name));
-    set({
-      graph: next,
-      analysis: analyzeGraph(next),
-      history: record(history, { label, before: graph, after: next, mergeKey: opts?.mergeKey }),
-      selection: opts?.select ?? selection.filter((n) => names.has(n)),
-    });
-  },
-
-  undo() {
-    const step = undo(get().history);
+export const useEditor = create<EditorState>()((set, get) => {
+  /** Shows an undo/redo step's graph, keeping the selected layers that still exist. */
+  const applyStep = (step: ReturnType<typeof undo>) => {
     if (!step) return;
     const names = new Set(step.graph.layers.map((l) => l.name));
     set({
@@ -94,52 +60,83 @@ export const useEditor = create<EditorState>()((set, get) => ({
       history: step.history,
       selection: get().selection.filter((n) => names.has(n)),
     });
-  },
+  };
+  return {
+    graph: null,
+    analysis: null,
+    history: emptyHistory(),
+    model: null,
+    selection: [],
+    selectedEdges: [],
+    alerts: [],
+    loading: null,
+    collapsed: [],
+    focusRequest: null,
 
-  redo() {
-    const step = redo(get().history);
-    if (!step) return;
-    const names = new Set(step.graph.layers.map((l) => l.name));
-    set({
-      graph: step.graph,
-      analysis: analyzeGraph(step.graph),
-      history: step.history,
-      selection: get().selection.filter((n) => names.has(n)),
-    });
-  },
+    loadModel(model) {
+      set({
+        graph: model.graph,
+        analysis: analyzeGraph(model.graph),
+        history: emptyHistory(),
+        model,
+        selection: [],
+        collapsed: [],
+      });
+    },
 
-  select(names) {
-    set({ selection: names });
-  },
+    commit(label, next, opts) {
+      const { graph, history, selection } = get();
+      if (!graph || next === graph) return;
+      const names = new Set(next.layers.map((l) => l.name));
+      set({
+        graph: next,
+        analysis: analyzeGraph(next),
+        history: record(history, { label, before: graph, after: next, mergeKey: opts?.mergeKey }),
+        selection: opts?.select ?? selection.filter((n) => names.has(n)),
+      });
+    },
 
-  selectEdges(ids) {
-    set({ selectedEdges: ids });
-  },
+    undo() {
+      applyStep(undo(get().history));
+    },
 
-  pushAlert(kind, message, action) {
-    // The same message twice in a row is one alert, not a growing pile.
-    const alerts = get().alerts.filter((a) => a.message !== message);
-    set({ alerts: [...alerts, { id: ++alertId, kind, message, action }].slice(-6) });
-  },
+    redo() {
+      applyStep(redo(get().history));
+    },
 
-  dismissAlert(id) {
-    set({ alerts: get().alerts.filter((a) => a.id !== id) });
-  },
+    select(names) {
+      set({ selection: names });
+    },
 
-  setLoading(text) {
-    set({ loading: text });
-  },
+    selectEdges(ids) {
+      set({ selectedEdges: ids });
+    },
 
-  toggleCollapsed(block) {
-    const c = get().collapsed;
-    set({ collapsed: c.includes(block) ? c.filter((b) => b !== block) : [...c, block] });
-  },
+    pushAlert(kind, message, action) {
+      // The same message twice in a row is one alert, not a growing pile.
+      const alerts = get().alerts.filter((a) => a.message !== message);
+      set({ alerts: [...alerts, { id: ++alertId, kind, message, action }].slice(-6) });
+    },
 
-  focusLayer(name) {
-    set({ focusRequest: { name, nonce: Date.now() } });
-  },
+    dismissAlert(id) {
+      set({ alerts: get().alerts.filter((a) => a.id !== id) });
+    },
 
-  clearFocus() {
-    set({ focusRequest: null });
-  },
-}));
+    setLoading(text) {
+      set({ loading: text });
+    },
+
+    toggleCollapsed(block) {
+      const c = get().collapsed;
+      set({ collapsed: c.includes(block) ? c.filter((b) => b !== block) : [...c, block] });
+    },
+
+    focusLayer(name) {
+      set({ focusRequest: { name, nonce: Date.now() } });
+    },
+
+    clearFocus() {
+      set({ focusRequest: null });
+    },
+  };
+});
