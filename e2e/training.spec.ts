@@ -62,6 +62,12 @@ test.describe('training in the worker', () => {
     const panel = page.getByRole('region', { name: 'Training' });
     await panel.getByRole('button', { name: 'Train', exact: true }).click();
     await expect(page.getByText(/^Epoch [1-9]\d*\/500$/)).toBeVisible({ timeout: 60_000 });
+    // Edits wait while a run trains a snapshot of the graph.
+    await page.getByTestId('rf__node-dense_1').click();
+    await page.keyboard.press('Delete');
+    await expect(page.getByRole('alert').filter({ hasText: /training is running/ })).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense_1')).toBeAttached();
+    await expect(page.getByRole('button', { name: 'Undo', exact: true })).toBeDisabled();
     await panel.getByRole('button', { name: 'Stop' }).click();
     await panel
       .getByRole('button', { name: 'Stop' })

@@ -8,6 +8,7 @@ import { Canvas } from '../canvas/Canvas';
 import { addDroppedItems, useDataset } from '../store/datasetStore';
 import { BUILTIN_MODELS } from '../export/modelFiles';
 import { useEditor } from '../store/editorStore';
+import { isTraining } from '../store/trainingStore';
 import { Alerts } from './Alerts';
 import { DatasetPanel } from './DatasetPanel';
 import { Inspector } from './Inspector';
@@ -31,6 +32,14 @@ function useShortcuts() {
       if (isTyping(e.target)) return;
       const store = useEditor.getState();
       const mod = e.ctrlKey || e.metaKey;
+      if (mod && ['z', 'y'].includes(e.key.toLowerCase()) && isTraining()) {
+        e.preventDefault();
+        store.pushAlert(
+          'warning',
+          'Undo and redo wait while training is running: press Stop or wait for the run to end.',
+        );
+        return;
+      }
       if (mod && e.key.toLowerCase() === 'z') {
         e.preventDefault();
         if (e.shiftKey) store.redo();

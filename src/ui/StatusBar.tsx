@@ -1,5 +1,6 @@
 import { useShallow } from 'zustand/react/shallow';
 import { useEditor } from '../store/editorStore';
+import { useTraining } from '../store/trainingStore';
 
 /** Parameter counts and undo/redo, recomputed on every edit. */
 export function StatusBar() {
@@ -14,6 +15,8 @@ export function StatusBar() {
       layers: s.graph?.layers.length ?? 0,
     })),
   );
+  // Undo during a run would change the graph the worker is training.
+  const training = useTraining((s) => s.status === 'preparing' || s.status === 'training');
   return (
     <footer className="status" aria-label="Status">
       <span>Layers: {layers}</span>
@@ -23,12 +26,12 @@ export function StatusBar() {
       <button
         type="button"
         onClick={undo}
-        disabled={!canUndo}
+        disabled={!canUndo || training}
         title={nextUndo ? `Undo ${nextUndo} (Ctrl+Z)` : 'Undo (Ctrl+Z)'}
       >
         Undo
       </button>
-      <button type="button" onClick={redo} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">
+      <button type="button" onClick={redo} disabled={!canRedo || training} title="Redo (Ctrl+Shift+Z)">
         Redo
       </button>
     </footer>
