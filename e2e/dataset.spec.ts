@@ -1,9 +1,10 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { expect, test, type Locator } from '@playwright/test';
 import { zipSync } from 'fflate';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { trackErrors } from './fixtures';
 
 /** The parts of scripts/synthetic-images.mjs used here (plain ESM without type declarations). */
 interface Synthetic {
@@ -38,12 +39,6 @@ const countText = (dataset: Locator, name: string, n: number) =>
 
 async function expectCounts(dataset: Locator, counts: Record<string, number>) {
   for (const [name, n] of Object.entries(counts)) await expect(countText(dataset, name, n)).toBeVisible();
-}
-
-function trackErrors(page: Page): string[] {
-  const errors: string[] = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  return errors;
 }
 
 test('a folder of class folders becomes the dataset, survives a reload, and classes can be edited', async ({

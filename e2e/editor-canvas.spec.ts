@@ -1,14 +1,8 @@
 import { expect, test } from '@playwright/test';
+import { openEditorEachTest } from './fixtures';
 
 test.describe('canvas editing', () => {
-  let errors: string[];
-  test.beforeEach(async ({ page }) => {
-    errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto('/');
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
-  });
-  test.afterEach(() => expect(errors).toEqual([]));
+  openEditorEachTest();
 
   test('dropping a palette item on an edge inserts the layer there', async ({ page }) => {
     const edge = page.getByTestId('rf__edge-dense_2->dropout_3');

@@ -9,7 +9,7 @@ import {
   openBuiltin,
   replaceHead,
   setTraining,
-  trackErrors,
+  openEditorEachTest,
   trainAndWait,
 } from './fixtures';
 
@@ -62,13 +62,7 @@ const maxDiff = (a: Map<string, number>, b: Map<string, number>) =>
   Math.max(...[...a].map(([label, p]) => Math.abs(p - (b.get(label) ?? Number.NaN))));
 
 test.describe('export', () => {
-  let errors: string[];
-  test.beforeEach(async ({ page }) => {
-    errors = trackErrors(page);
-    await page.goto('/');
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
-  });
-  test.afterEach(() => expect(errors).toEqual([]));
+  openEditorEachTest();
 
   test('a trained Tiny CNN exports a zip that an outside TF.js client runs the same, and re-opens as it was', async ({
     page,

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 // The generator is plain ESM shared with the Tiny CNN pretraining script.
 import { encodePNG, twoClassSet } from '../scripts/synthetic-images.mjs';
 
@@ -77,4 +77,18 @@ export async function trainAndWait(page: Page, timeout = 300_000): Promise<numbe
   await panel.getByRole('button', { name: 'Train', exact: true }).click();
   await expect(panel.getByText('Training finished')).toBeVisible({ timeout });
   return Number(await page.getByTestId('val-accuracy').textContent());
+}
+
+/**
+ * Opens the editor before each test of the enclosing describe (MobileNet V2 on screen) and fails
+ * any test that raised an uncaught page error.
+ */
+export function openEditorEachTest(): void {
+  let errors: string[] = [];
+  test.beforeEach(async ({ page }) => {
+    errors = trackErrors(page);
+    await page.goto('/');
+    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  });
+  test.afterEach(() => expect(errors).toEqual([]));
 }

@@ -1,4 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
+import { openEditorEachTest } from './fixtures';
 import { zipSync, strToU8 } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,14 +21,7 @@ const json = (name: string, text: string) => ({
 const bin = (name: string, data: Buffer) => ({ name, mimeType: 'application/octet-stream', buffer: data });
 
 test.describe('bring your own model', () => {
-  let errors: string[];
-  test.beforeEach(async ({ page }) => {
-    errors = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto('/');
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
-  });
-  test.afterEach(() => expect(errors).toEqual([]));
+  openEditorEachTest();
 
   test('opens model.json with its shard', async ({ page }) => {
     await openFiles(page, [json('model.json', tinyJson), bin('weights.bin', tinyBin)]);

@@ -7,18 +7,12 @@ import {
   openBuiltin,
   replaceHead,
   setTraining,
-  trackErrors,
+  openEditorEachTest,
   trainAndWait,
 } from './fixtures';
 
 test.describe('training in the worker', () => {
-  let errors: string[];
-  test.beforeEach(async ({ page }) => {
-    errors = trackErrors(page);
-    await page.goto('/');
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
-  });
-  test.afterEach(() => expect(errors).toEqual([]));
+  openEditorEachTest();
 
   test('Tiny CNN reaches validation accuracy ≥ 0.9 on a generated two-class set, with UI under 50 ms per task', async ({
     page,

@@ -97,21 +97,28 @@ function precheck(labels: string[], counts: number[]): { message: string; fix?: 
   return null;
 }
 
+/** Progress fields as they are before a run's first event. */
+function freshProgress(epochs: number) {
+  return {
+    epoch: 0,
+    epochs,
+    batch: 0,
+    batches: 0,
+    history: [] as EpochLog[],
+    batchLoss: [] as number[],
+    imagesPerSecond: null,
+    etaSeconds: null,
+    cache: null,
+  };
+}
+
 export const useTraining = create<TrainingState>()((set, get) => ({
   settings: { ...DEFAULT_SETTINGS },
   status: 'idle',
   statusText: '',
-  epoch: 0,
-  epochs: DEFAULT_SETTINGS.epochs,
-  batch: 0,
-  batches: 0,
-  history: [],
-  batchLoss: [],
-  imagesPerSecond: null,
-  etaSeconds: null,
+  ...freshProgress(DEFAULT_SETTINGS.epochs),
   backend: null,
   backendReason: '',
-  cache: null,
   result: null,
   resultLabels: [],
 
@@ -143,15 +150,7 @@ export const useTraining = create<TrainingState>()((set, get) => ({
     set({
       status: 'preparing',
       statusText: 'Reading images…',
-      epoch: 0,
-      epochs: settings.epochs,
-      batch: 0,
-      batches: 0,
-      history: [],
-      batchLoss: [],
-      imagesPerSecond: null,
-      etaSeconds: null,
-      cache: null,
+      ...freshProgress(settings.epochs),
     });
     let smoothed: number | null = null;
     // Events come through their own message port, so the last ones can arrive after the result:

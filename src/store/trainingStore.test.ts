@@ -1,0 +1,67 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { chainGraph } from '../core/testGraphs';
+import type { TrainEvent, TrainResult } from '../training/shared/types';
+
+// The fake worker resolves the run, then delivers an epoch event late, as a second MessagePort can.
+const fake = vi.hoisted(() => ({ train: vi.fn() }));
+vi.mock('../training/client/trainingClient', () => ({ trainingClient: { train: fake.train } }));
+
+const { useTraining } = await import('./trainingStore');
+const { useEditor } = await import('./editorStore');
+const { useDataset } = await import('./datasetStore');
+
+const result: TrainResult = {
+  status: 'finished',
+  backend: 'cpu',
+  history: [],
+  valAccuracy: 1,
+  confusion: [],
+  validation: [],
+  perClass: [],
+  timing: { cacheMs: 0, trainMs: 0, totalMs: 0 },
+  cutLayers: [],
+};
+
+describe('training store', () => {
+  beforeEach(() => {
+    useEditor.getState().loadModel({
+      id: 'test',
+      title: 'chain',
+      graph: chainGraph(),
+      preprocessing: '0..1',
+      inputSize: [8, 8],
+      weights: { kind: 'buffers', manifest: [], buffers: {} },
+    });
+    useDataset.setState({
+      classes: [
+        { name: 'a', imageIds: ['1'] },
+        { name: 'b', imageIds: ['2'] },
+      ],
+      classNames: () => ['a', 'b'],
+      getTrainImages: async () => [],
+    } as unknown as Partial<ReturnType<typeof useDataset.getState>>);
+  });
+
+  it('keeps "finished" when an epoch event arrives after the result', async () => {
+    let late: (() => void) | null = null;
+    fake.train.mockImplementation(async (_req: unknown, onEvent: (e: TrainEvent) => void) => {
+      const epoch: TrainEvent = {
+        type: 'epoch',
+        epoch: 2,
+        epochs: 2,
+        loss: 0.1,
+        accuracy: 1,
+        valLoss: null,
+        valAccuracy: null,
+        imagesPerSecond: 1,
+        etaSeconds: 0,
+      };
+      late = () => onEvent(epoch);
+      return result;
+    });
+    await useTraining.getState().start();
+    expect(useTraining.getState().status).toBe('finished');
+    late!();
+    expect(useTraining.getState().status).toBe('finished');
+  });
+});
