@@ -18,6 +18,7 @@ import {
   type Pair,
   fail,
   glorotUniform,
+  kernelBiasDefaults,
   onlyInput,
   requireImage,
   requireKnown,
@@ -96,13 +97,7 @@ const conv2D = defineLayer({
   defaults: () => ({
     filters: 32,
     ...baseConvDefaults(),
-    kernelInitializer: glorotUniform(),
-    biasInitializer: zeros(),
-    kernelRegularizer: null,
-    biasRegularizer: null,
-    activityRegularizer: null,
-    kernelConstraint: null,
-    biasConstraint: null,
+    ...kernelBiasDefaults(),
   }),
   fields: [FILTERS, KERNEL_SIZE, STRIDES, PADDING, DILATION_RATE, ACTIVATION, USE_BIAS],
   infer(c, inputs) {

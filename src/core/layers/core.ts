@@ -9,12 +9,11 @@ import {
   fail,
   formatShape,
   formatValue,
-  glorotUniform,
+  kernelBiasDefaults,
   onlyInput,
   rankLabel,
   requireImage,
   requireKnown,
-  zeros,
 } from './helpers';
 
 /**
@@ -80,13 +79,7 @@ const dense = defineLayer({
     units: 32,
     activation: 'linear',
     useBias: true,
-    kernelInitializer: glorotUniform(),
-    biasInitializer: zeros(),
-    kernelRegularizer: null,
-    biasRegularizer: null,
-    activityRegularizer: null,
-    kernelConstraint: null,
-    biasConstraint: null,
+    ...kernelBiasDefaults(),
   }),
   fields: [UNITS, ACTIVATION, USE_BIAS],
   infer(c, inputs) {

@@ -166,6 +166,19 @@ export function zeros(): JsonValue {
   return { className: 'Zeros', config: {} };
 }
 
+/** Keras's defaults for a layer with a kernel and a bias (Dense, Conv2D): initializers, no regularizers or constraints. */
+export function kernelBiasDefaults(): { [key: string]: JsonValue } {
+  return {
+    kernelInitializer: glorotUniform(),
+    biasInitializer: zeros(),
+    kernelRegularizer: null,
+    biasRegularizer: null,
+    activityRegularizer: null,
+    kernelConstraint: null,
+    biasConstraint: null,
+  };
+}
+
 /** Keras's default gamma/moving-variance initializer. */
 export function ones(): JsonValue {
   return { className: 'Ones', config: {} };
