@@ -3,6 +3,8 @@ import { analyzeGraph } from '../core/analysis';
 import { deleteLayers, freezeUpTo } from '../core/graph';
 import { graphFromKeras, ModelFormatError } from '../core/keras';
 import type { ModelGraph } from '../core/types';
+import { readKerasInWorker } from './kerasClient';
+import { kerasToDescriptor } from './kerasImport';
 import { rescalingFor } from './metadata';
 
 /**
@@ -301,8 +303,27 @@ export function unzipSafe(data: Uint8Array, zipName: string): Promise<Unzipped> 
 
 const baseName = (path: string) => path.split('/').pop() ?? path;
 
-/** Reads the user's model files (model.json + shards, or one .zip of them) into a descriptor. */
-export async function readModelFiles(files: readonly File[]): Promise<ModelDescriptor> {
+/** Keras model files: Keras 3 `.keras` and legacy HDF5 `.h5`. */
+export const isKerasFile = (f: { name: string }): boolean => /\.(keras|h5|hdf5)$/i.test(f.name);
+
+/** What an import needs from the page: the class count a new head gets (weights-only files). */
+export interface ReadModelOptions {
+  headUnits?: number;
+}
+
+/**
+ * Reads the user's model files (model.json + shards, or one .zip of them, or one Keras
+ * .keras/.h5 file) into a descriptor.
+ */
+export async function readModelFiles(
+  files: readonly File[],
+  options: ReadModelOptions = {},
+): Promise<ModelDescriptor> {
+  const keras = files.find(isKerasFile);
+  if (keras) {
+    const raw = await readKerasInWorker(keras);
+    return kerasToDescriptor(raw, keras.name, { headUnits: options.headUnits ?? 2 });
+  }
   let entries: Record<string, Uint8Array | File> = {};
   const zip = files.find((f) => f.name.toLowerCase().endsWith('.zip'));
   let label = files.map((f) => f.name).join(', ');

@@ -3,10 +3,13 @@ import { useShallow } from 'zustand/react/shallow';
 import {
   buildMetadata,
   downloadExportZip,
+  downloadFile,
   downloadPlainFiles,
   exportFileName,
   outputLabels,
 } from '../export/exportZip';
+import { writeKerasInWorker } from '../export/kerasClient';
+import { exportTrainingPackage } from './trainingPackageExport';
 import { usageCard, type ExportMetadata } from '../export/metadata';
 import { inputSizeOf } from '../export/modelFiles';
 import { useDataset } from '../store/datasetStore';
@@ -31,9 +34,15 @@ function outputUnits(): number | null {
 }
 
 /** Everything an export needs from the stores, or a user-facing reason why it cannot run. */
-function exportPlan():
-  | { ok: true; modelName: string; labels: string[]; metadata: ExportMetadata }
-  | { ok: false; message: string } {
+export interface ExportPlan {
+  ok: true;
+  modelName: string;
+  labels: string[];
+  metadata: ExportMetadata;
+  inputSize: [number, number];
+}
+
+function exportPlan(): ExportPlan | { ok: false; message: string } {
   const { graph, model, analysis } = useEditor.getState();
   if (!graph || !model) return { ok: false, message: 'No model is open: open a model first (Open model).' };
   const problem = analysis?.problems[0];
@@ -76,7 +85,7 @@ function exportPlan():
           }
         : null,
   });
-  return { ok: true, modelName: model.title, labels, metadata };
+  return { ok: true, modelName: model.title, labels, metadata, inputSize };
 }
 
 /** Export model (format choice, zip or two plain files) and the usage card, below the results. */
@@ -101,16 +110,10 @@ export function ExportControls() {
     return usageCard({ labels, inputShape: [size[0], size[1], 3], resize }, model.title);
   }, [model, graph, analysis, resize, resultLabels, classes]);
 
-  const run = async (kind: 'zip' | 'files') => {
+  const [includeImages, setIncludeImages] = useState(false);
+
+  const run = async (kind: 'zip' | 'files' | 'package') => {
     const { pushAlert } = useEditor.getState();
-    if (kind === 'zip' && format !== 'tfjs') {
-      const label = FORMATS.find((f) => f.value === format)?.label ?? format;
-      pushAlert(
-        'info',
-        `Keras export is not available yet (Format: ${label}): choose "TF.js (.zip)" in Format and press Export model for now.`,
-      );
-      return;
-    }
     if (isTraining()) {
       pushAlert(
         'warning',
@@ -125,7 +128,15 @@ export function ExportControls() {
     }
     const { graph: g, model: m } = useEditor.getState();
     if (!g || !m) return;
-    setBusy(kind === 'zip' ? 'Exporting…' : 'Preparing model.json + weights.bin…');
+    const extension =
+      kind === 'package' ? '.zip' : format === 'keras' ? '.keras' : format === 'h5' ? '.h5' : '.zip';
+    setBusy(
+      kind === 'package'
+        ? 'Writing the training package…'
+        : kind === 'zip'
+          ? 'Exporting…'
+          : 'Preparing model.json + weights.bin…',
+    );
     try {
       const exported = await trainingClient.exportModel(
         { id: m.id, graph: g, weights: m.weights },
@@ -135,10 +146,18 @@ export function ExportControls() {
           labels: plan.labels,
         },
       );
-      if (kind === 'zip') downloadExportZip(exported, plan.metadata, plan.modelName);
+      if (kind === 'package') {
+        await exportTrainingPackage(exported, plan, includeImages);
+      } else if (kind === 'zip' && format !== 'tfjs') {
+        const bytes = (await writeKerasInWorker(exported, format)) as Uint8Array<ArrayBuffer>;
+        downloadFile(bytes, exportFileName(plan.modelName, extension), 'application/octet-stream');
+      } else if (kind === 'zip') downloadExportZip(exported, plan.metadata, plan.modelName);
       else downloadPlainFiles(exported);
     } catch (e) {
-      const file = kind === 'zip' ? exportFileName(plan.modelName, '.zip') : 'model.json + weights.bin';
+      const file =
+        kind === 'files'
+          ? 'model.json + weights.bin'
+          : exportFileName(plan.modelName, kind === 'package' ? ' training package.zip' : extension);
       pushAlert(
         'error',
         `Could not export ${plan.modelName} (${file}): ${(e as Error)?.message ?? String(e)} The model and its weights are unchanged: try again, or train and export again if the training worker restarted.`,
@@ -169,6 +188,23 @@ export function ExportControls() {
           Download model.json + weights.bin
         </button>
       </div>
+      <div className="train-buttons">
+        <button type="button" disabled={busy !== null} onClick={() => void run('package')}>
+          Export training package
+        </button>
+        <label className="field-inline">
+          <input
+            type="checkbox"
+            checked={includeImages}
+            onChange={(e) => setIncludeImages(e.target.checked)}
+          />{' '}
+          Include images
+        </label>
+      </div>
+      <p className="hint">
+        The training package holds the Keras model, the dataset manifest, the settings and a train.py that
+        continues this fine-tuning in Keras on several GPUs or machines.
+      </p>
       {busy ? (
         <p className="hint" role="status">
           {busy}

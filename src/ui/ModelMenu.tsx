@@ -39,7 +39,7 @@ export function ModelMenu() {
           <input
             type="file"
             multiple
-            accept=".json,.bin,.zip,application/json,application/zip"
+            accept=".json,.bin,.zip,.keras,.h5,.hdf5,application/json,application/zip"
             onChange={(e) => {
               const files = [...(e.target.files ?? [])];
               e.target.value = '';
@@ -51,8 +51,9 @@ export function ModelMenu() {
           />
         </label>
         <p className="hint">
-          A TF.js layers model: model.json with its weight files, or a .zip of them. You can also drop them on
-          the page.
+          A TF.js layers model (model.json with its weight files, or a .zip of them), or a Keras model
+          (.keras, or legacy .h5, including Keras Applications MobileNet V2 weights). You can also drop them
+          on the page.
         </p>
       </div>
     </div>

@@ -1,5 +1,6 @@
 import { ModelFormatError } from '../core/keras';
 import { loadBuiltin, readModelFiles, type ModelDescriptor } from '../export/modelFiles';
+import { useDataset } from '../store/datasetStore';
 import { useEditor } from '../store/editorStore';
 
 /** Replaces the model only when the new one loaded completely: a bad file never costs the graph. */
@@ -29,13 +30,15 @@ export function openBuiltin(id: string): Promise<boolean> {
 
 /** Opens the user's model files. */
 export function openModelFiles(files: File[]): Promise<boolean> {
-  return open(files.map((f) => f.name).join(', '), () => readModelFiles(files));
+  // A weights-only Keras file gets a new head: one unit per class of the dataset.
+  const headUnits = useDataset.getState().classes.length;
+  return open(files.map((f) => f.name).join(', '), () => readModelFiles(files, { headUnits }));
 }
 
 /** Files that look like a model (as opposed to images) when dropped on the page. */
 export function looksLikeModelFiles(files: File[]): boolean {
   return (
-    files.some((f) => /\.(json|bin)$/i.test(f.name)) ||
+    files.some((f) => /\.(json|bin|keras|h5|hdf5)$/i.test(f.name)) ||
     files.some((f) => /(^|\/)model[^/]*\.zip$/i.test(f.name))
   );
 }
