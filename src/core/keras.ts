@@ -76,108 +76,170 @@ function findModelConfig(topology: unknown): {
   return { className: modelConfig.class_name, config: modelConfig.config, extras, wrapped };
 }
 
-/** Name of the layer a Keras inbound reference points at; refuses what the editor cannot draw. */
-function inboundName(ref: JsonValue, layerName: string): string {
+/** A Keras inbound reference: the layer it points at and its node index. */
+function inboundRef(ref: JsonValue, layerName: string): { name: string; node: number; tensor: number } {
   if (Array.isArray(ref) && typeof ref[0] === 'string') {
-    if ((ref[1] ?? 0) !== 0 || (ref[2] ?? 0) !== 0) {
-      throw new ModelFormatError(
-        `layer "${layerName}" uses a shared layer or a multi-output layer (${JSON.stringify(ref.slice(0, 3))}), which the editor cannot edit yet`,
-      );
-    }
-    return ref[0];
+    const node = typeof ref[1] === 'number' ? ref[1] : 0;
+    const tensor = typeof ref[2] === 'number' ? ref[2] : 0;
+    return { name: ref[0], node, tensor };
   }
   throw new ModelFormatError(`layer "${layerName}" has an inbound node of unknown form`);
 }
 
-function readLayer(raw: JsonValue, index: number): LayerNode & { inboundNodeCount: number } {
-  if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) {
-    throw new ModelFormatError(`layer #${index + 1} has no class_name/config`);
-  }
-  const { name: cfgName, trainable, ...rest } = raw.config;
-  const name = typeof raw.name === 'string' ? raw.name : typeof cfgName === 'string' ? cfgName : '';
-  if (!name) throw new ModelFormatError(`layer #${index + 1} (${raw.class_name}) has no name`);
-  const inboundNodes = Array.isArray(raw.inbound_nodes) ? raw.inbound_nodes : [];
-  if (inboundNodes.length > 1) {
-    throw new ModelFormatError(
-      `layer "${name}" is called ${inboundNodes.length} times (a shared layer), which the editor cannot edit yet`,
-    );
-  }
-  const first = inboundNodes[0];
-  const inbound = Array.isArray(first) ? first.map((ref) => inboundName(ref, name)) : [];
-  return {
-    name,
-    className: raw.class_name,
-    config: configToCamel(rest),
-    inbound,
-    trainable: trainable !== false,
-    weightsKey: name,
-    inboundNodeCount: inboundNodes.length,
-  };
+const MODEL_CLASSES = ['Model', 'Functional', 'Sequential'];
+const isModelClass = (className: string) => MODEL_CLASSES.includes(className);
+
+/** A (sub)model read into flat layers: its own inputs and outputs in flattened names. */
+interface FlatModel {
+  layers: LayerNode[];
+  inputs: string[];
+  outputs: string[];
 }
 
-function endpointNames(list: JsonValue | undefined): string[] {
-  if (!Array.isArray(list)) return [];
-  return list.map((ref) => (Array.isArray(ref) && typeof ref[0] === 'string' ? ref[0] : '')).filter(Boolean);
+/**
+ * Shared state of one flattening: the names already used (a nested layer whose name is taken
+ * gets its model's name as a prefix; its weights keep the original name).
+ */
+interface FlattenContext {
+  taken: Set<string>;
 }
 
-/** Reads a Keras model topology (functional or Sequential) into a ModelGraph. */
-export function graphFromKeras(topology: unknown, fallbackName = 'model'): ModelGraph {
-  const { className, config, extras, wrapped } = findModelConfig(topology);
-  if (className === 'Sequential')
-    return { ...graphFromSequential(config, extras, fallbackName), kerasWrapped: wrapped };
-  if (className !== 'Model' && className !== 'Functional') {
-    throw new ModelFormatError(`the model class "${className}" is not a Keras Model or Sequential`);
-  }
+function claimName(ctx: FlattenContext, name: string, group: string | undefined): string {
+  let unique = name;
+  for (let n = 1; ctx.taken.has(unique); n++) unique = `${group ?? 'model'}_${name}${n > 1 ? `_${n}` : ''}`;
+  ctx.taken.add(unique);
+  return unique;
+}
+
+function modelName(config: JsonValue, fallback: string): string {
+  return isObject(config) && typeof config.name === 'string' ? config.name : fallback;
+}
+
+/**
+ * Reads a functional model. `upstream` (for a nested model) are the flattened layers feeding its
+ * inputs: its InputLayers are dropped and references to them lead there instead.
+ */
+function readFunctional(
+  config: JsonObject,
+  group: string | undefined,
+  upstream: string[] | null,
+  frozen: boolean,
+  ctx: FlattenContext,
+): FlatModel {
   if (!Array.isArray(config.layers)) throw new ModelFormatError('the model config has no layers list');
-  const layers = config.layers.map((raw, i) => readLayer(raw, i));
-  const seen = new Set<string>();
-  for (const l of layers) {
-    if (seen.has(l.name))
-      throw new ModelFormatError(`two layers are named "${l.name}": layer names must be unique`);
-    seen.add(l.name);
-  }
-  const nested = layers.find(
-    (l) => l.className === 'Model' || l.className === 'Functional' || l.className === 'Sequential',
+  const rawLayers = config.layers;
+  const nestedNames = new Set(
+    rawLayers
+      .filter((raw) => isObject(raw) && typeof raw.class_name === 'string' && isModelClass(raw.class_name))
+      .map((raw) => modelName((raw as JsonObject).config, String((raw as JsonObject).name ?? ''))),
   );
-  if (nested) {
-    throw new ModelFormatError(
-      `layer "${nested.name}" is a nested model, which the editor cannot expand yet`,
-    );
-  }
-  const stripped: LayerNode[] = layers.map(({ inboundNodeCount: _unused, ...l }) => l);
+  const seen = new Set<string>();
+  const alias = new Map<string, string[]>();
+  const resolve = (name: string) => alias.get(name) ?? [name];
+  const inputNames = endpointNames(config.input_layers);
+  const layers: LayerNode[] = [];
+  rawLayers.forEach((raw, i) => {
+    if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) {
+      throw new ModelFormatError(`layer #${i + 1} has no class_name/config`);
+    }
+    const name = typeof raw.name === 'string' ? raw.name : modelName(raw.config, '');
+    if (!name) throw new ModelFormatError(`layer #${i + 1} (${raw.class_name}) has no name`);
+    if (seen.has(name))
+      throw new ModelFormatError(`two layers are named "${name}": layer names must be unique`);
+    seen.add(name);
+    const inboundNodes = Array.isArray(raw.inbound_nodes) ? raw.inbound_nodes : [];
+    if (inboundNodes.length > 1) {
+      throw new ModelFormatError(
+        `layer "${name}" is called ${inboundNodes.length} times (a shared layer), which the editor cannot edit yet`,
+      );
+    }
+    const first = inboundNodes[0];
+    const refs = Array.isArray(first) ? first.map((ref) => inboundRef(ref, name)) : [];
+    for (const ref of refs) {
+      // A nested model's first call is node 1 (node 0 is the model itself); anything else is a
+      // shared layer or a multi-output layer.
+      if ((ref.node !== 0 && !nestedNames.has(ref.name)) || ref.tensor !== 0) {
+        throw new ModelFormatError(
+          `layer "${name}" uses a shared layer or a multi-output layer (${JSON.stringify([ref.name, ref.node, ref.tensor])}), which the editor cannot edit yet`,
+        );
+      }
+    }
+    const inbound = refs.flatMap((ref) => resolve(ref.name));
+    if (raw.class_name === 'InputLayer' && upstream) {
+      const at = inputNames.indexOf(name);
+      if (at < 0 || !upstream[at]) {
+        throw new ModelFormatError(`the nested model "${group}" has an input "${name}" that nothing feeds`);
+      }
+      alias.set(name, [upstream[at]]);
+      return;
+    }
+    if (isModelClass(raw.class_name)) {
+      const sub = readModel(raw.class_name, raw.config, name, inbound.length ? inbound : null, frozen, ctx);
+      layers.push(...sub.layers);
+      alias.set(name, sub.outputs);
+      return;
+    }
+    const layer = readLayer(raw as JsonObject & { config: JsonObject }, i);
+    const unique = claimName(ctx, name, group);
+    if (unique !== name) alias.set(name, [unique]);
+    layers.push({
+      ...layer,
+      name: unique,
+      inbound,
+      trainable: layer.trainable && !frozen,
+      ...(group ? { group } : {}),
+    });
+  });
   return {
-    name: typeof config.name === 'string' ? config.name : fallbackName,
-    layers: stripped,
-    inputs: endpointNames(config.input_layers),
-    outputs: endpointNames(config.output_layers),
-    kerasExtras: extras,
-    kerasClassName: className,
-    kerasWrapped: wrapped,
+    layers,
+    inputs: upstream ? [] : inputNames.flatMap(resolve),
+    outputs: endpointNames(config.output_layers).flatMap(resolve),
   };
 }
 
 /** Sequential models become a chain; an InputLayer is synthesised from batch_input_shape. */
-function graphFromSequential(config: JsonObject, extras: JsonObject, fallbackName: string): ModelGraph {
-  const rawLayers = Array.isArray(config) ? config : Array.isArray(config.layers) ? config.layers : null;
+function readSequential(
+  config: JsonValue,
+  group: string | undefined,
+  upstream: string[] | null,
+  frozen: boolean,
+  ctx: FlattenContext,
+): FlatModel {
+  const rawLayers = Array.isArray(config)
+    ? config
+    : isObject(config) && Array.isArray(config.layers)
+      ? config.layers
+      : null;
   if (!rawLayers) throw new ModelFormatError('the Sequential model has no layers list');
   const layers: LayerNode[] = [];
-  let prev: string | null = null;
+  let inputs: string[] = [];
+  let prev: string[] | null = upstream;
   rawLayers.forEach((raw, i) => {
     if (!isObject(raw) || typeof raw.class_name !== 'string' || !isObject(raw.config)) {
       throw new ModelFormatError(`layer #${i + 1} has no class_name/config`);
     }
     const { name: n, trainable, batch_input_shape, ...rest } = raw.config;
     const name = typeof n === 'string' ? n : `layer_${i + 1}`;
+    if (isModelClass(raw.class_name)) {
+      const sub = readModel(raw.class_name, raw.config, name, prev, frozen || trainable === false, ctx);
+      if (prev === null) inputs = sub.inputs;
+      layers.push(...sub.layers);
+      prev = sub.outputs;
+      return;
+    }
     if (raw.class_name === 'InputLayer') {
+      if (prev !== null) return;
+      const unique = claimName(ctx, name, group);
       layers.push({
-        name,
+        name: unique,
         className: 'InputLayer',
         config: configToCamel({ batch_input_shape: batch_input_shape ?? null, ...rest }),
         inbound: [],
         trainable: true,
         weightsKey: name,
+        ...(group ? { group } : {}),
       });
-      prev = name;
+      prev = inputs = [unique];
       return;
     }
     if (prev === null) {
@@ -186,34 +248,87 @@ function graphFromSequential(config: JsonObject, extras: JsonObject, fallbackNam
           `the first layer "${name}" of the Sequential model has no batch_input_shape`,
         );
       }
-      const inputName = `${name}_input`;
+      const inputName = claimName(ctx, `${name}_input`, group);
       layers.push({
         name: inputName,
         className: 'InputLayer',
         config: { batchInputShape: batch_input_shape, dtype: 'float32', sparse: false },
         inbound: [],
         trainable: true,
+        ...(group ? { group } : {}),
       });
-      prev = inputName;
+      prev = inputs = [inputName];
     }
+    const unique = claimName(ctx, name, group);
     layers.push({
-      name,
+      name: unique,
       className: raw.class_name,
       config: configToCamel(rest),
-      inbound: [prev],
-      trainable: trainable !== false,
+      inbound: prev,
+      trainable: trainable !== false && !frozen,
       weightsKey: name,
+      ...(group ? { group } : {}),
     });
-    prev = name;
+    prev = [unique];
   });
-  const last = layers[layers.length - 1];
+  return { layers, inputs, outputs: prev ?? [] };
+}
+
+function readModel(
+  className: string,
+  config: JsonValue,
+  group: string | undefined,
+  upstream: string[] | null,
+  frozen: boolean,
+  ctx: FlattenContext,
+): FlatModel {
+  const nestedFrozen = frozen || (isObject(config) && config.trainable === false);
+  // A nested model is a group named after it; its own layers belong to it.
+  const name = group === undefined ? undefined : modelName(config, group);
+  if (className === 'Sequential') return readSequential(config, name, upstream, nestedFrozen, ctx);
+  if (!isObject(config)) throw new ModelFormatError(`the nested model "${group}" has no config`);
+  return readFunctional(config, name, upstream, nestedFrozen, ctx);
+}
+
+function readLayer(raw: JsonObject & { config: JsonObject }, index: number): LayerNode {
+  const { name: cfgName, trainable, ...rest } = raw.config;
+  const name = typeof raw.name === 'string' ? raw.name : typeof cfgName === 'string' ? cfgName : '';
+  if (!name) throw new ModelFormatError(`layer #${index + 1} (${String(raw.class_name)}) has no name`);
+  return {
+    name,
+    className: String(raw.class_name),
+    config: configToCamel(rest),
+    inbound: [],
+    trainable: trainable !== false,
+    weightsKey: name,
+  };
+}
+
+function endpointNames(list: JsonValue | undefined): string[] {
+  if (!Array.isArray(list)) return [];
+  return list.map((ref) => (Array.isArray(ref) && typeof ref[0] === 'string' ? ref[0] : '')).filter(Boolean);
+}
+
+/**
+ * Reads a Keras model topology (functional or Sequential) into a ModelGraph. Nested models
+ * (a Teachable Machine export nests a functional base inside Sequentials) are flattened: their
+ * layers join the graph, each marked with the `group` of the model that held it.
+ */
+export function graphFromKeras(topology: unknown, fallbackName = 'model'): ModelGraph {
+  const { className, config, extras, wrapped } = findModelConfig(topology);
+  if (!isModelClass(className)) {
+    throw new ModelFormatError(`the model class "${className}" is not a Keras Model or Sequential`);
+  }
+  const flat = readModel(className, config, undefined, null, false, { taken: new Set() });
   return {
     name: typeof config.name === 'string' ? config.name : fallbackName,
-    layers,
-    inputs: layers.length ? [layers[0].name] : [],
-    outputs: last ? [last.name] : [],
+    layers: flat.layers,
+    inputs: flat.inputs,
+    outputs: flat.outputs,
     kerasExtras: extras,
-    kerasClassName: 'Model',
+    // A Sequential is written back as the functional model it is equivalent to.
+    kerasClassName: className === 'Sequential' ? 'Model' : className,
+    kerasWrapped: wrapped,
   };
 }
 

@@ -25,6 +25,8 @@ export interface LayerNode {
    * name). Absent for layers the user added; kept across renames so weights follow the layer.
    */
   readonly weightsKey?: string;
+  /** The nested model this layer came from (a Teachable Machine base): shown as one group. */
+  readonly group?: string;
 }
 
 /** The whole model: layers in topological order, plus its inputs and outputs. */

@@ -6,6 +6,7 @@ import type { ModelGraph } from '../core/types';
 import { readKerasInWorker } from './kerasClient';
 import { kerasToDescriptor } from './kerasImport';
 import { rescalingFor } from './metadata';
+import { resolveWeightKeys } from './weightKeys';
 
 /**
  * Readers for TF.js layers model files: the built-ins served from /models, and the user's own
@@ -43,6 +44,11 @@ export interface ModelDescriptor {
   labels?: string[];
   /** Short facts shown in the header (e.g. "8-bit weights"). */
   note?: string;
+  /**
+   * The output Dense the app added itself (the suggested head of a no-top backbone): its units
+   * follow the dataset's class count.
+   */
+  appHead?: string;
 }
 
 export interface BuiltinModel {
@@ -220,7 +226,7 @@ export function validateModel(graph: ModelGraph, manifest: WeightsGroup[]): void
   const stored = new Map(manifest.flatMap((g) => g.weights).map((w) => [w.name, w]));
   for (const layer of graph.layers) {
     for (const w of analysis.layers.get(layer.name)?.weights ?? []) {
-      const entry = stored.get(`${layer.name}/${w.name}`);
+      const entry = stored.get(`${layer.weightsKey ?? layer.name}/${w.name}`);
       if (entry && entry.shape.join(',') !== w.shape.join(',')) {
         throw new ModelFormatError(
           `The weights "${entry.name}" have shape [${entry.shape.join(', ')}] but layer "${layer.name}" needs [${w.shape.join(', ')}]: the weight files do not belong to this model.json.`,
@@ -303,6 +309,21 @@ export function unzipSafe(data: Uint8Array, zipName: string): Promise<Unzipped> 
 
 const baseName = (path: string) => path.split('/').pop() ?? path;
 
+/**
+ * Freezes the nested model that holds the input (a Teachable Machine export's MobileNet): TM
+ * trained only the head on it, and so does the editor until the user unfreezes it.
+ */
+function freezeBaseGroup(graph: ModelGraph): ModelGraph {
+  const group = graph.layers.find((l) => graph.inputs.includes(l.name))?.group;
+  const last = group ? [...graph.layers].reverse().find((l) => l.group === group) : undefined;
+  return last ? freezeUpTo(graph, last.name) : graph;
+}
+
+/** metadata.json of a Teachable Machine export (its image models are MobileNets on [-1, 1]). */
+function isTeachableMachineMetadata(m: Record<string, unknown>): boolean {
+  return typeof m.tmVersion === 'string' || String(m.packageName ?? '').includes('teachablemachine');
+}
+
 /** Keras model files: Keras 3 `.keras` and legacy HDF5 `.h5`. */
 export const isKerasFile = (f: { name: string }): boolean => /\.(keras|h5|hdf5)$/i.test(f.name);
 
@@ -366,27 +387,32 @@ export async function readModelFiles(
       );
     }
   }
-  validateModel(parsed.graph, parsed.manifest);
+  const graph = resolveWeightKeys(parsed.graph, parsed.manifest);
+  validateModel(graph, parsed.manifest);
   const retrainLabels = parsed.retrain?.labels;
   let labels = Array.isArray(retrainLabels) ? retrainLabels.map(String) : undefined;
   const meta = entries['metadata.json'];
+  let tm = false;
   if (meta) {
     try {
       const m = JSON.parse(
         meta instanceof File ? await meta.text() : new TextDecoder().decode(meta),
       ) as unknown;
       if (isRecord(m) && Array.isArray(m.labels)) labels = m.labels.map(String);
+      if (isRecord(m)) tm = isTeachableMachineMetadata(m);
     } catch {
       // A broken metadata.json only loses the labels; the model itself is fine.
     }
   }
   return {
-    id: `file:${parsed.graph.name}`,
-    title: parsed.retrain?.title ?? parsed.graph.name,
-    graph: parsed.graph,
-    preprocessing: parsed.retrain?.preprocessing ?? '0..1',
-    inputSize: inputSizeOf(parsed.graph),
+    id: `file:${graph.name}`,
+    title: parsed.retrain?.title ?? graph.name,
+    graph: tm ? freezeBaseGroup(graph) : graph,
+    // Teachable Machine's MobileNets take [-1, 1] and its exports do not say so in model.json.
+    preprocessing: parsed.retrain?.preprocessing ?? (tm ? '-1..1' : '0..1'),
+    inputSize: inputSizeOf(graph),
     weights: { kind: 'buffers', manifest: parsed.manifest, buffers },
     labels,
+    note: labels?.length ? `classes: ${labels.join(', ')}` : undefined,
   };
 }

@@ -1,4 +1,5 @@
 import { create } from 'zustand';
+import { initiallyCollapsed } from '../canvas/blocks';
 import { analyzeGraph, type GraphAnalysis } from '../core/analysis';
 import { emptyHistory, record, redo, undo, type History } from '../core/history';
 import type { ModelGraph } from '../core/types';
@@ -80,7 +81,7 @@ export const useEditor = create<EditorState>()((set, get) => {
         history: emptyHistory(),
         model,
         selection: [],
-        collapsed: [],
+        collapsed: initiallyCollapsed(model.graph),
       });
     },
 

@@ -8,11 +8,13 @@ import { Canvas } from '../canvas/Canvas';
 import { addDroppedItems, useDataset } from '../store/datasetStore';
 import { BUILTIN_MODELS } from '../export/modelFiles';
 import { useEditor } from '../store/editorStore';
+import { followClassCount } from '../store/zooStore';
 import { isTraining } from '../store/trainingStore';
 import { Alerts } from './Alerts';
 import { DatasetPanel } from './DatasetPanel';
 import { Inspector } from './Inspector';
 import { ModelMenu } from './ModelMenu';
+import { ZooHint } from './ZooMenu';
 import { looksLikeModelFiles, openBuiltin, openModelFiles } from './openModel';
 import { Palette } from './Palette';
 import { ResultsPanel } from './ResultsPanel';
@@ -101,6 +103,8 @@ export function App() {
     if (!useEditor.getState().graph) void openBuiltin(id);
     void useDataset.getState().load();
   }, []);
+  // An app-added head follows the dataset's class count.
+  useEffect(() => followClassCount(), []);
   return (
     <ReactFlowProvider>
       <div className="app">
@@ -114,6 +118,7 @@ export function App() {
               </>
             ) : null}
           </span>
+          <ZooHint />
           <SearchBox />
           {loading ? (
             <span role="status" className="loading">

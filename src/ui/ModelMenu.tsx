@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { BUILTIN_MODELS } from '../export/modelFiles';
 import { openBuiltin, openModelFiles } from './openModel';
+import { ZooDialog, ZooSection } from './ZooMenu';
 
 /** "Open model": the built-in models and the user's own model files. */
 export function ModelMenu() {
@@ -33,6 +34,7 @@ export function ModelMenu() {
             </li>
           ))}
         </ul>
+        <ZooSection onPicked={() => setOpen(false)} />
         <h3>Your model</h3>
         <label className="file-label">
           Model files
@@ -56,6 +58,7 @@ export function ModelMenu() {
           on the page.
         </p>
       </div>
+      <ZooDialog />
     </div>
   );
 }
