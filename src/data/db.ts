@@ -27,11 +27,14 @@ const INDEX_KEY = 'index';
 const metaKey = (id: string) => `meta:${id}`;
 const blobKey = (id: string) => `blob:${id}`;
 
-/** The IndexedDB database "retrain-dataset". Opening it may fail (private windows): callers probe with getIndex. */
-export function createIdbDb(): DatasetDb {
+/** The database of the first project, and of datasets stored before projects existed. */
+export const DEFAULT_DATASET_DB = 'retrain-dataset';
+
+/** An IndexedDB dataset database (one per project). Opening it may fail (private windows): callers probe with getIndex. */
+export function createIdbDb(name = DEFAULT_DATASET_DB): DatasetDb {
   // Opened on first use: createStore opens the database at once, and importing must not.
   let store: UseStore | null = null;
-  const s = (): UseStore => (store ??= createStore('retrain-dataset', 'dataset'));
+  const s = (): UseStore => (store ??= createStore(name, 'dataset'));
   return {
     persistent: true,
     getIndex: () => get<DatasetIndex>(INDEX_KEY, s()),

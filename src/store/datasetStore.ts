@@ -61,6 +61,10 @@ export interface DatasetState {
   load(): Promise<void>;
   /** Removes every class and image, stored ones included. */
   clear(): Promise<void>;
+  /** Switches to another database (another project's images) and loads it. */
+  switchDb(next: DatasetDb): Promise<void>;
+  /** The current database (to copy or save a project's images). */
+  currentDb(): DatasetDb;
   /** The stored images of the given classes, labelled by their position in `labels`. */
   getTrainImages(labels: string[]): Promise<TrainImage[]>;
   classNames(): string[];
@@ -379,6 +383,19 @@ export function createDatasetStore(
         await saving;
         await db.clear();
       },
+
+      async switchDb(next) {
+        await queue;
+        if (flushTimer) flush();
+        await saving;
+        for (const id of [...thumbUrls.keys()]) forgetThumb(id);
+        db = next;
+        loading = null;
+        set({ classes: [], images: {}, selectedClass: null, persistent: next.persistent });
+        await get().load();
+      },
+
+      currentDb: () => db,
 
       async getTrainImages(labels) {
         await get().load();

@@ -7,6 +7,7 @@ import {
   type BackendName,
   type EpochLog,
   type TrainEvent,
+  type TrainedWeights,
   type TrainResult,
   type TrainSettings,
 } from '../training/shared/types';
@@ -39,6 +40,8 @@ export interface TrainingState {
   result: TrainResult | null;
   /** Class names the last result refers to, in output order. */
   resultLabels: string[];
+  /** The trained weights: the last finished epoch's checkpoint, then the run's final weights. */
+  weights: TrainedWeights | null;
 
   setSettings(patch: Partial<TrainSettings>): void;
   start(): Promise<void>;
@@ -121,6 +124,7 @@ export const useTraining = create<TrainingState>()((set, get) => ({
   backendReason: '',
   result: null,
   resultLabels: [],
+  weights: null,
 
   setSettings(patch) {
     set({ settings: { ...get().settings, ...patch } });
@@ -183,6 +187,9 @@ export const useTraining = create<TrainingState>()((set, get) => ({
             imagesPerSecond: e.imagesPerSecond,
           });
           break;
+        case 'checkpoint':
+          set({ weights: e.weights });
+          break;
         case 'epoch':
           set({
             status: 'training',
@@ -213,9 +220,11 @@ export const useTraining = create<TrainingState>()((set, get) => ({
         controller.signal,
       );
       ended = true;
+      const { weights, ...rest } = result;
       set({
         status: result.status,
-        result,
+        result: rest,
+        ...(weights ? { weights } : {}),
         resultLabels: labels,
         statusText: result.message ?? '',
         backend: result.backend,

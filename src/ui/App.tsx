@@ -5,10 +5,11 @@ import { disconnectLayers } from '../actions/connect';
 import { deleteSelection } from '../actions/deleteSelection';
 import { runAction } from '../actions/manager';
 import { Canvas } from '../canvas/Canvas';
-import { addDroppedItems, useDataset } from '../store/datasetStore';
+import { addDroppedItems } from '../store/datasetStore';
 import { BUILTIN_MODELS } from '../export/modelFiles';
 import { useEditor } from '../store/editorStore';
 import { followClassCount } from '../store/zooStore';
+import { useProjects } from '../store/projectStore';
 import { isTraining } from '../store/trainingStore';
 import { Alerts } from './Alerts';
 import { DatasetPanel } from './DatasetPanel';
@@ -17,6 +18,7 @@ import { ModelMenu } from './ModelMenu';
 import { ZooHint } from './ZooMenu';
 import { looksLikeModelFiles, openBuiltin, openModelFiles } from './openModel';
 import { Palette } from './Palette';
+import { ProjectsMenu } from './ProjectsMenu';
 import { ResultsPanel } from './ResultsPanel';
 import { TrainingPanel } from './TrainingPanel';
 import { SearchBox } from './SearchBox';
@@ -100,8 +102,14 @@ export function App() {
     // ?model=<built-in id> opens another built-in (links, the benchmark); MobileNet V2 otherwise.
     const wanted = new URLSearchParams(window.location.search).get('model');
     const id = BUILTIN_MODELS.some((m) => m.id === wanted) ? wanted! : 'mobilenet_v2';
-    if (!useEditor.getState().graph) void openBuiltin(id);
-    void useDataset.getState().load();
+    // The last project comes back as it was left; a new one starts with the default model.
+    void useProjects
+      .getState()
+      .start(() => openBuiltin(id))
+      .then(() => {
+        // An explicit ?model= link opens that model in the restored project too.
+        if (wanted === id && useEditor.getState().model?.id !== `builtin:${id}`) void openBuiltin(id);
+      });
   }, []);
   // An app-added head follows the dataset's class count.
   useEffect(() => followClassCount(), []);
@@ -111,6 +119,7 @@ export function App() {
         <header className="topbar">
           <h1>Retrain</h1>
           <ModelMenu />
+          <ProjectsMenu />
           <span className="model-title" aria-live="polite">
             {title ? (
               <>

@@ -1,7 +1,13 @@
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
 import type { TrainingWorkerApi } from '../shared/api';
-import { DEFAULT_SETTINGS, type TrainEvent, type TrainRequest, type TrainResult } from '../shared/types';
+import {
+  DEFAULT_SETTINGS,
+  type TrainedWeights,
+  type TrainEvent,
+  type TrainRequest,
+  type TrainResult,
+} from '../shared/types';
 import { createTrainingClient, type WorkerLike } from './trainingClient';
 
 /** A worker stand-in: a MessageChannel with a fake API on the far end, and a way to "crash" it. */
@@ -65,6 +71,7 @@ function fakeApi(overrides: Partial<TrainingWorkerApi> = {}): TrainingWorkerApi 
       weights: new Uint8Array([1, 2, 3]).buffer,
       rescalingLayer: null,
     }),
+    setTrainedWeights: async () => {},
     memory: () => ({ numTensors: 1, numBytes: 4 }),
     ...overrides,
   };
@@ -131,6 +138,42 @@ describe('trainingClient', () => {
     expect(workers[0].terminated).toBe(true);
     expect(await client.init('auto', false)).toEqual({ backend: 'cpu', reason: 'CPU: test.' });
     expect(workers).toHaveLength(2);
+    client.terminate();
+  });
+
+  it('hands a restarted worker the last checkpoint it saw', async () => {
+    const restored: (TrainedWeights | null)[] = [];
+    const checkpoint: TrainedWeights = {
+      modelId: 'm',
+      epoch: 2,
+      entries: [{ name: 'd/bias', shape: [2], dtype: 'float32' }],
+      data: new Float32Array([1, 2]).buffer,
+    };
+    const workers: FakeWorker[] = [];
+    const client = createTrainingClient(() => {
+      const w = new FakeWorker(
+        fakeApi({
+          train: async (_r: TrainRequest, onEvent: (e: TrainEvent) => void) => {
+            await onEvent({ type: 'checkpoint', weights: checkpoint });
+            return new Promise<TrainResult>(() => {});
+          },
+          setTrainedWeights: async (_id: string, w: TrainedWeights | null) => {
+            restored.push(w);
+          },
+        }),
+      );
+      workers.push(w);
+      return w;
+    });
+    const running = client.train(request, () => {});
+    await new Promise((r) => setTimeout(r, 10));
+    expect(restored).toEqual([]);
+    workers[0].crash('Out of memory');
+    await expect(running).rejects.toThrow(/crashed/);
+    await client.init('auto', false);
+    expect(restored).toHaveLength(1);
+    expect(restored[0]?.epoch).toBe(2);
+    expect([...new Float32Array(restored[0]!.data)]).toEqual([1, 2]);
     client.terminate();
   });
 });

@@ -10,6 +10,7 @@ import type {
   TrainEvent,
   TrainRequest,
   TrainResult,
+  TrainedWeights,
 } from '../shared/types';
 
 /**
@@ -34,6 +35,8 @@ export interface TrainingClient {
   ): Promise<Prediction[]>;
   /** model.json + weights.bin of the model with its current weights, taking RGB 0..255. */
   exportModel(model: ModelRef, options: ExportOptions): Promise<ExportedModel>;
+  /** Sets a model's trained weights (a restored project's checkpoint; null: base weights only). */
+  setTrainedWeights(modelId: string, weights: TrainedWeights | null): Promise<void>;
   memory(): Promise<{ numTensors: number; numBytes: number }>;
   /** Ends the worker; the next call starts a new one. */
   terminate(): void;
@@ -70,6 +73,8 @@ function absoluteWeights(model: ModelRef): ModelRef {
 /** Creates a client; the worker starts on the first call. */
 export function createTrainingClient(spawn: () => WorkerLike = spawnTrainingWorker): TrainingClient {
   let session: Session | null = null;
+  /** The latest trained weights (checkpoint, result or restored project), handed to a restarted worker. */
+  let trained: { modelId: string; weights: TrainedWeights | null } | null = null;
 
   function end(s: Session): void {
     if (session === s) session = null;
@@ -89,7 +94,7 @@ export function createTrainingClient(spawn: () => WorkerLike = spawnTrainingWork
     const onCrash = (event: Event) => {
       fail(
         new Error(
-          `The training worker crashed (${describeError(event)}), possibly out of memory. It will restart on the next action: try again, with fewer images or a smaller batch if it happens again. Weights trained in this session were lost.`,
+          `The training worker crashed (${describeError(event)}), possibly out of memory. It will restart on the next action: try again, with fewer images or a smaller batch if it happens again. It continues from the last finished epoch's weights.`,
         ),
       );
       end(s);
@@ -97,6 +102,8 @@ export function createTrainingClient(spawn: () => WorkerLike = spawnTrainingWork
     worker.addEventListener('error', onCrash);
     worker.addEventListener('messageerror', onCrash);
     session = s;
+    // Queued before any other call, so a restarted worker continues from the last checkpoint.
+    if (trained) s.api.setTrainedWeights(trained.modelId, trained.weights).catch(() => {});
     return s;
   }
 
@@ -114,9 +121,16 @@ export function createTrainingClient(spawn: () => WorkerLike = spawnTrainingWork
       };
       signal?.addEventListener('abort', stop);
       try {
+        const events = (e: TrainEvent) => {
+          if (e.type === 'checkpoint') trained = { modelId: e.weights.modelId, weights: e.weights };
+          return onEvent(e);
+        };
         const running = call((api) =>
-          api.train({ ...request, model: absoluteWeights(request.model) }, Comlink.proxy(onEvent)),
-        );
+          api.train({ ...request, model: absoluteWeights(request.model) }, Comlink.proxy(events)),
+        ).then((result) => {
+          if (result.weights) trained = { modelId: result.weights.modelId, weights: result.weights };
+          return result;
+        });
         // Stop goes after train in the worker's queue, so a run aborted early still stops.
         if (signal?.aborted) stop();
         return await running;
@@ -127,6 +141,11 @@ export function createTrainingClient(spawn: () => WorkerLike = spawnTrainingWork
     predict: (model, image, labels, options) =>
       call((api) => api.predict(absoluteWeights(model), image, labels, options)),
     exportModel: (model, options) => call((api) => api.exportModel(absoluteWeights(model), options)),
+    // A copy is sent: the page keeps its checkpoint (to store it, and for a restarted worker).
+    setTrainedWeights: (modelId, weights) => {
+      trained = { modelId, weights };
+      return call((api) => api.setTrainedWeights(modelId, weights));
+    },
     memory: () => call((api) => api.memory()),
     terminate() {
       if (session) end(session);

@@ -7,6 +7,7 @@ import type {
   TrainEvent,
   TrainRequest,
   TrainResult,
+  TrainedWeights,
 } from './types';
 import type { Preprocessing } from '../../export/modelFiles';
 
@@ -48,6 +49,11 @@ export interface TrainingWorkerApi {
    * scaling baked in, so the result takes RGB 0..255. Refused while a run is training.
    */
   exportModel(model: ModelRef, options: ExportOptions): Promise<ExportedModel>;
+  /**
+   * Sets the trained weights of a model (a restored project's checkpoint; null: none, the model
+   * starts from its base weights). Refused while a run is training.
+   */
+  setTrainedWeights(modelId: string, weights: TrainedWeights | null): Promise<void>;
   /** TF.js memory, for leak checks. */
   memory(): { numTensors: number; numBytes: number };
 }

@@ -82,8 +82,24 @@ export interface TrainRequest {
   settings: TrainSettings;
 }
 
+/**
+ * A model's trained weights (the layers runs changed vs the base), packed into one buffer so it
+ * moves between threads without copying and is stored as is.
+ */
+export interface TrainedWeights {
+  /** The model (ModelRef.id) the weights belong to. */
+  modelId: string;
+  /** Epochs finished in the run that produced them. */
+  epoch: number;
+  /** Weight name ("<layer name>/<weight>"), shape and dtype, in `data` order. */
+  entries: { name: string; shape: number[]; dtype: 'float32' | 'int32' }[];
+  data: ArrayBuffer;
+}
+
 export type TrainEvent =
   | { type: 'status'; text: string }
+  /** The model's weights after a finished epoch (the checkpoint a reload continues from). */
+  | { type: 'checkpoint'; weights: TrainedWeights }
   | { type: 'backend'; backend: BackendName; reason: string }
   | { type: 'cache'; done: number; total: number; imagesPerSecond: number; reused: boolean }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number; imagesPerSecond: number }
@@ -124,6 +140,8 @@ export interface TrainResult {
   timing: { cacheMs: number; trainMs: number; totalMs: number };
   /** Layers whose activations were cached (the frozen prefix's outputs). */
   cutLayers: string[];
+  /** The model's trained weights after the run; absent when the run changed none. */
+  weights?: TrainedWeights;
 }
 
 export interface Prediction {

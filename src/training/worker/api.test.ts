@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { updateConfig } from '../../core/graph';
 import type { ModelGraph } from '../../core/types';
-import { DEFAULT_SETTINGS, type TrainEvent, type TrainRequest, type TrainSettings } from '../shared/types';
+import {
+  DEFAULT_SETTINGS,
+  type TrainedWeights,
+  type TrainEvent,
+  type TrainRequest,
+  type TrainSettings,
+} from '../shared/types';
 import { createTrainingApi, type WorkerDeps } from './api';
 import type { WeightMap } from './compile';
 import { blobSource, convGraph, modelWithWeights, pixelBlob, syntheticImages } from './testkit';
@@ -146,5 +152,45 @@ describe('the worker API', () => {
       'The output layer "out" has 3 units but the dataset has 2 classes: use Match classes.',
     );
     api.dispose();
+  });
+
+  it('checkpoints the weights after every epoch, and a fresh worker continues from a checkpoint exactly', async () => {
+    const start = tf.memory().numTensors;
+    const opts = { preprocessing: '0..1', resize: 'center-crop' } as const;
+    const classes = ['warm', 'cool'];
+    const trained = createTrainingApi(deps());
+    const checkpoints: TrainedWeights[] = [];
+    const result = await trained.train(request({ epochs: 3 }), (e) => {
+      if (e.type === 'checkpoint') checkpoints.push(e.weights);
+    });
+    expect(result.status).toBe('finished');
+    expect(checkpoints.map((c) => c.epoch)).toEqual([1, 2, 3]);
+    expect(checkpoints.every((c) => c.modelId === 'm1')).toBe(true);
+    expect(result.weights?.epoch).toBe(3);
+    // The last epoch's checkpoint is the run's final weights (folded out of standardised coordinates).
+    const last = new Float32Array(checkpoints[2].data);
+    const final = new Float32Array(result.weights!.data);
+    expect(checkpoints[2].entries).toEqual(result.weights!.entries);
+    expect(Math.max(...last.map((v, i) => Math.abs(v - final[i])))).toBeLessThan(1e-5);
+    // Each epoch changed the weights.
+    expect(new Float32Array(checkpoints[0].data)).not.toEqual(last);
+    const expected = await trained.predict(request().model, images[0].blob, classes, opts);
+    trained.dispose();
+
+    const predictWith = async (weights: TrainedWeights | null) => {
+      const api = createTrainingApi(deps());
+      await api.setTrainedWeights('m1', weights);
+      const p = await api.predict(request().model, images[0].blob, classes, opts);
+      api.dispose();
+      return p.find((x) => x.label === 'warm')!.probability;
+    };
+    const warm = expected.find((x) => x.label === 'warm')!.probability;
+    expect(Math.abs((await predictWith(result.weights!)) - warm)).toBeLessThan(1e-6);
+    const base = await predictWith(null);
+    const afterOne = await predictWith(checkpoints[0]);
+    expect(Math.abs(base - warm)).toBeGreaterThan(1e-4);
+    expect(Math.abs(afterOne - warm)).toBeGreaterThan(1e-6);
+    expect(Math.abs(afterOne - base)).toBeGreaterThan(1e-6);
+    expect(tf.memory().numTensors).toBe(start);
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import * as Comlink from 'comlink';
 import type { ModelGraph } from '../../core/types';
 import type { Preprocessing, WeightSource } from '../../export/modelFiles';
 import type { ExportedModel, ExportOptions, TrainingWorkerApi } from '../shared/api';
@@ -12,6 +13,7 @@ import type {
   TrainEvent,
   TrainRequest,
   TrainResult,
+  TrainedWeights,
 } from '../shared/types';
 import {
   cacheKey,
@@ -22,6 +24,7 @@ import {
   type ImageSource,
 } from './cache';
 import { buildModel, snapshotWeights, type CompiledModel, type WeightMap } from './compile';
+import { packWeights, unpackWeights } from './checkpoint';
 import { checkDataset, stratifiedSplit, TrainingInputError } from './dataset';
 import { exportLayersModel } from './exportModel';
 import type { ImageSpec } from './images';
@@ -81,6 +84,8 @@ function graphKey(graph: ModelGraph): string {
 export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
   const now = deps.now ?? (() => performance.now());
   let state: ModelState | null = null;
+  /** Trained weights set for a model before it is loaded (a restored project). */
+  let pendingTrained: { id: string; weights: TrainedWeights | null } | null = null;
   let cache: { key: string; store: ActivationStore } | null = null;
   let backend: { backend: BackendName; reason: string } | null = null;
   let running = false;
@@ -117,7 +122,11 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
       dropModel();
       emit({ type: 'status', text: 'Loading the pretrained weights…' });
       const pretrained = await deps.loadWeights(ref.weights);
-      state = { id: ref.id, pretrained, trained: new Map(), compiled: null };
+      // Unpacked only now: tensors need the backend, which may not have started when they came.
+      const restored = pendingTrained?.id === ref.id ? pendingTrained.weights : null;
+      pendingTrained = null;
+      const trained: WeightMap = restored ? unpackWeights(restored) : new Map();
+      state = { id: ref.id, pretrained, trained, compiled: null };
     }
     const key = graphKey(ref.graph);
     if (state.compiled?.key !== key) {
@@ -139,6 +148,27 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
     for (const [name, t] of snapshotWeights(model, new Set(layers))) {
       state.trained.get(name)?.dispose();
       state.trained.set(name, t);
+    }
+  }
+
+  /**
+   * The weights a reopened project needs to continue from here: every layer earlier runs changed,
+   * with the current values of `layers` (those this run changes), `override` winning.
+   */
+  async function checkpoint(
+    modelId: string,
+    epoch: number,
+    model: tf.LayersModel,
+    layers: Iterable<string>,
+    override: Map<string, tf.Tensor> = new Map(),
+  ): Promise<TrainedWeights> {
+    const all: WeightMap = new Map(state?.trained ?? []);
+    const current = snapshotWeights(model, new Set(layers));
+    try {
+      for (const [name, t] of current) all.set(name, override.get(name) ?? t);
+      return await packWeights(modelId, epoch, all);
+    } finally {
+      disposeMap(current);
     }
   }
 
@@ -276,6 +306,7 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
     cache = prepared.store ? { key, store: prepared.store } : null;
 
     const dataSplit = stratifiedSplit(labels, settings.validationSplit, settings.seed);
+    const changed = [...suffix.mutableLayers, ...built.fresh];
     const tTrain = now();
     const loop = await trainLoop({
       suffix,
@@ -288,8 +319,13 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
       onEvent: emit,
       shouldStop: () => stopRequested,
       now,
+      onEpochEnd: async (epoch, override) => {
+        const weights = await checkpoint(ref.id, epoch, model, changed, override);
+        emit(Comlink.transfer({ type: 'checkpoint', weights }, [weights.data]));
+      },
     });
-    rememberTrained(model, [...suffix.mutableLayers, ...built.fresh]);
+    rememberTrained(model, changed);
+    const weights = await packWeights(ref.id, loop.history.length, state?.trained ?? new Map());
     const val = await evaluate(suffix, features, dataSplit.val, labels, classNames.length, 64);
     const trainMs = now() - tTrain;
     const truth = dataSplit.val.map((i) => labels[i]);
@@ -308,6 +344,7 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
       perClass: perClassMetrics(confusion),
       timing: { cacheMs, trainMs, totalMs: now() - t0 },
       cutLayers: split.cut,
+      weights,
     });
   }
 
@@ -362,6 +399,23 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
     });
   }
 
+  async function setTrainedWeights(modelId: string, weights: TrainedWeights | null): Promise<void> {
+    refuseWhileTraining('restore trained weights');
+    return exclusive(async () => {
+      if (state && state.id === modelId) {
+        const map = weights ? unpackWeights(weights) : new Map<string, tf.Tensor>();
+        state.compiled?.built.model.dispose();
+        state.compiled = null;
+        disposeMap(state.trained);
+        state.trained = map;
+        cache = null;
+      } else {
+        dropModel();
+        pendingTrained = { id: modelId, weights };
+      }
+    });
+  }
+
   return {
     init: async (choice, needsConv) => {
       refuseWhileTraining('change the backend');
@@ -373,12 +427,14 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
     },
     predict,
     exportModel,
+    setTrainedWeights,
     memory: () => {
       const m = tf.memory();
       return { numTensors: m.numTensors, numBytes: m.numBytes };
     },
     dispose: () => {
       dropModel();
+      pendingTrained = null;
       cache = null;
     },
   };

@@ -103,6 +103,12 @@ export interface LoopInput {
   now?: () => number;
   /** Train the Dense layers reading the frozen features on standardised features (standardize.ts); default true. */
   standardize?: boolean;
+  /**
+   * Called after each finished epoch (after its event) with the weights that differ from what
+   * the layers hold (mid-run, standardised layers hold other coordinates): their values for raw
+   * inputs, by "<layer>/<weight>". The loop disposes them once the promise settles.
+   */
+  onEpochEnd?: (epoch: number, override: Map<string, tf.Tensor>) => Promise<void>;
 }
 
 export interface LoopResult {
@@ -251,6 +257,14 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
         imagesPerSecond: trainMs > 0 ? (seen * 1000) / trainMs : 0,
         etaSeconds: ((settings.epochs - epoch) * meanEpoch) / 1000,
       });
+      if (input.onEpochEnd) {
+        const override = std ? std.folded() : new Map<string, tf.Tensor>();
+        try {
+          await input.onEpochEnd(epoch, override);
+        } finally {
+          tf.dispose([...override.values()]);
+        }
+      }
 
       if (settings.earlyStopping.enabled) {
         const monitored = log.valLoss ?? log.loss;

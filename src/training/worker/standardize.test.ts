@@ -70,6 +70,18 @@ describe('standardised training coordinates', () => {
     close(during as number[][], before as number[][]);
     close(after as number[][], before as number[][]);
     close((await model.getLayer('d1').weights[0].read().array()) as number[][], kernelBefore as number[][]);
+    // Mid-run checkpoints read the folded weights without touching the layers.
+    std!.unfold();
+    const held = await model.getLayer('d1').weights[0].read().array();
+    const folded = std!.folded();
+    expect([...folded.keys()].sort()).toEqual(['d1/bias', 'd1/kernel']);
+    close((await folded.get('d1/kernel')!.array()) as number[][], kernelBefore as number[][]);
+    expect(await model.getLayer('d1').weights[0].read().array()).toEqual(held);
+    expect(held).not.toEqual(kernelBefore);
+    const bias = await folded.get('d1/bias')!.array();
+    tf.dispose([...folded.values()]);
+    std!.fold();
+    close([bias as number[]], [(await model.getLayer('d1').weights[1].read().array()) as number[]]);
     tf.dispose(xs);
     std!.dispose();
     model.dispose();

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelGraph } from '../../core/types';
 import type { FeatureSource } from './cache';
+import { weightSuffix } from './compile';
 import type { PrefixSplit } from './split';
 
 /**
@@ -21,6 +22,11 @@ export interface Standardizer {
   unfold(): void;
   /** Back to weights for raw inputs (end of a run). */
   fold(): void;
+  /**
+   * What fold() would write, without touching the layers: the layers' weights for raw inputs
+   * by weight name ("<layer>/kernel"), as new tensors the caller disposes (checkpoints mid-run).
+   */
+  folded(): Map<string, tf.Tensor>;
   dispose(): void;
   /** Names of the Dense layers trained on standardised features. */
   layers: string[];
@@ -135,8 +141,32 @@ export async function makeStandardizer(
       }
     });
 
+  const folded = () =>
+    new Map(
+      Object.entries(
+        tf.tidy(() => {
+          const out: Record<string, tf.Tensor> = {};
+          for (const { layers, mean, std } of stats) {
+            for (const layer of layers) {
+              const [kernel, bias] = layer.weights;
+              const w = tf.div(kernel.read(), std.reshape([-1, 1]));
+              out[`${layer.name}/${weightSuffix(layer.name, kernel)}`] = w;
+              if (bias) {
+                out[`${layer.name}/${weightSuffix(layer.name, bias)}`] = tf.sub(
+                  bias.read(),
+                  tf.matMul(mean.reshape([1, -1]), w).reshape([-1]),
+                );
+              }
+            }
+          }
+          return out;
+        }),
+      ),
+    );
+
   return {
     layers: targets.flatMap((t) => t.layers),
+    folded,
     apply: (cut) =>
       cut.map((x, i) => {
         const s = stats.find((st) => st.index === i);

@@ -17,7 +17,9 @@ const exposed: TrainingWorkerApi = {
   init: (choice, needsConvGradients) => api.init(choice, needsConvGradients),
   async train(request, onEvent) {
     try {
-      return await api.train(request, onEvent);
+      const result = await api.train(request, onEvent);
+      // Moves the trained weights to the page instead of copying them.
+      return result.weights ? Comlink.transfer(result, [result.weights.data]) : result;
     } finally {
       // Each run gets its own event proxy (a MessageChannel): close it rather than wait for GC.
       (onEvent as unknown as Partial<Record<typeof Comlink.releaseProxy, () => void>>)[
@@ -32,6 +34,7 @@ const exposed: TrainingWorkerApi = {
     // Moves the weights to the page instead of copying them (they can be hundreds of MB).
     return Comlink.transfer(exported, [exported.weights]);
   },
+  setTrainedWeights: (modelId, weights) => api.setTrainedWeights(modelId, weights),
   memory: () => api.memory(),
 };
 
