@@ -3,7 +3,7 @@
 /* global window, document, requestAnimationFrame -- used inside page.evaluate callbacks */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from '@playwright/test';
@@ -15,7 +15,22 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const args = new Set(process.argv.slice(2));
 const smoke = args.has('--smoke');
 const asJson = args.has('--json');
+// --only=scale or --only=training runs one half (for profiling); it never writes bench/results.md.
+const only = [...args].find((a) => a.startsWith('--only='))?.slice('--only='.length);
 const port = 4175;
+/** Batches of the plain model.fit baseline actually run (then scaled): see the table. */
+const NAIVE_BATCHES = 4;
+/**
+ * Batch of the plain model.fit baseline. At 32 its gradient tape holds every activation of the
+ * frozen MobileNet V2 (TF.js records the whole forward pass): ~365 MiB an image, ~11 GiB a batch,
+ * far over WASM's 4 GiB heap, which is where the earlier full run sat for 12 minutes.
+ */
+const NAIVE_BATCH_SIZE = 4;
+const batchSize = smoke ? 8 : 32;
+// For profiling pieces alone: BENCH_CONFIG='{"images":32,"runs":1,"largeImages":0}' and so on.
+const overrides = JSON.parse(process.env.BENCH_CONFIG || '{}');
+/** Workload 3: the largest dataset tried (generated two-class images). */
+const LARGE_IMAGES = 2000;
 const base = `http://127.0.0.1:${port}`;
 const log = (...a) => {
   if (!asJson) console.log(...a);
@@ -124,11 +139,27 @@ async function editorScale(browser) {
     { name: 'model.json', mimeType: 'application/json', buffer: Buffer.from(deep.json) },
     { name: 'weights.bin', mimeType: 'application/octet-stream', buffer: deep.bin },
   ]);
-  await page.waitForFunction((count) => document.querySelectorAll('.react-flow__node').length >= count, n, {
-    timeout: 120_000,
-  });
-  results.deepLayers = n;
+  // "All nodes rendered": the layout is done and every node holds its laid-out position in
+  // React Flow (data-node-count), and the nodes in the viewport are painted (the output layer,
+  // where the view opens, is visible, then two animation frames). Above VIRTUALIZE_ABOVE nodes
+  // the canvas mounts only what is in the viewport, so counting DOM nodes would be wrong.
+  await page.waitForFunction(
+    (count) => {
+      const c = document.querySelector('.canvas');
+      return (
+        c?.getAttribute('data-layout') === 'ready' && Number(c.getAttribute('data-node-count')) === count
+      );
+    },
+    deep.layerCount,
+    { timeout: 120_000 },
+  );
+  await page.getByTestId('rf__node-head').waitFor({ state: 'visible', timeout: 120_000 });
+  await page.evaluate(
+    () => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(() => done(undefined)))),
+  );
+  results.deepLayers = deep.layerCount;
   results.deepRenderMs = (await page.evaluate(() => performance.now())) - t0;
+  results.deepMountedNodes = await page.evaluate(() => document.querySelectorAll('.react-flow__node').length);
   results.deepPanFps = await panFps(page, smoke ? 500 : 2000);
   await page.close();
   return results;
@@ -139,48 +170,78 @@ async function trainingWorkloads(browser) {
   const page = await browser.newPage();
   page.on('console', (m) => log(`  [page] ${m.text()}`));
   page.on('crash', () => log('  [page] crashed'));
+  // The images are served to the page from here (a 2,000-image set is too big to pass inline).
+  const served = new Map();
+  const serve = (name, body, type) => {
+    served.set(name, { body, type });
+    return `${base}/bench-data/${name}`;
+  };
+  await page.route('**/bench-data/**', (route) => {
+    const hit = served.get(decodeURIComponent(new URL(route.request().url()).pathname.split('/').pop()));
+    return hit
+      ? route.fulfill({ status: 200, body: hit.body, contentType: hit.type })
+      : route.fulfill({ status: 404, body: 'not found' });
+  });
   await page.goto(`${base}/bench.html`);
   await page.waitForFunction(() => window.retrainBench !== undefined, null, { timeout: 60_000 });
   const flowers = join(root, '..', 'shared', 'datasets', 'flowers-dt', 'train');
   const images = [];
   let source;
+  const generated = (seed, perClass, size, prefix) => {
+    const set = twoClassSet(seed, perClass, size);
+    return set.images.map((img, i) => ({
+      label: set.labels[img.label],
+      url: serve(`${prefix}${i}.png`, encodePNG(img.pixels, img.width, img.height), 'image/png'),
+    }));
+  };
   if (!smoke && existsSync(flowers)) {
-    source = 'flowers-dt train split (160 photos)';
     for (const cls of readdirSync(flowers).sort()) {
       for (const f of readdirSync(join(flowers, cls)).sort()) {
         images.push({
           label: cls,
-          name: f,
-          base64: readFileSync(join(flowers, cls, f)).toString('base64'),
-          type: 'image/jpeg',
+          url: serve(`${cls}-${f}`, readFileSync(join(flowers, cls, f)), 'image/jpeg'),
         });
       }
     }
+    source = `flowers-dt train split (${images.length} photos)`;
   } else {
-    const set = twoClassSet(5, smoke ? 8 : 80, 128);
-    source = `generated two-class images (${set.images.length})`;
-    for (const [i, img] of set.images.entries()) {
-      images.push({
-        label: set.labels[img.label],
-        name: `g${i}.png`,
-        base64: encodePNG(img.pixels, img.width, img.height).toString('base64'),
-        type: 'image/png',
-      });
-    }
+    images.push(...generated(5, smoke ? 8 : 80, 128, 'g'));
+    source = `generated two-class images (${images.length})`;
   }
   const config = {
     smoke,
     epochs: smoke ? 2 : 20,
-    batchSize: smoke ? 8 : 32,
-    naiveEpochs: smoke ? 1 : 2,
+    batchSize,
+    naiveBatches: smoke ? 1 : NAIVE_BATCHES,
+    naiveBatchSize: smoke ? 8 : NAIVE_BATCH_SIZE,
     runs: smoke ? 1 : 3,
+    profileBatches: smoke ? [4] : [2, 4],
+    ...overrides,
   };
+  const largeCount = overrides.largeImages ?? (smoke ? 32 : LARGE_IMAGES);
+  config.large = largeCount ? generated(11, largeCount / 2, smoke ? 64 : 96, 'large') : [];
+  if (overrides.images !== undefined) {
+    // Every k-th image keeps both classes in a smaller set.
+    const step = images.length / overrides.images;
+    const keep = Array.from({ length: overrides.images }, (_, i) => images[Math.floor(i * step)]);
+    images.splice(0, images.length, ...keep);
+    source += `, ${overrides.images} of them`;
+  }
   const results = await page.evaluate(({ images, config }) => window.retrainBench(images, config), {
     images,
     config,
   });
   await page.close();
-  return { ...results, source };
+  return { ...results, source, epochs: config.epochs };
+}
+
+/** What a batch of 32 would hold in memory, extrapolated from the profiled steps (linear in the batch). */
+function tapeNote(profiles) {
+  if (profiles.length < 2) return 'see the profile rows';
+  const [a, b] = profiles.slice(-2);
+  const perImage = (b.peakBytes - a.peakBytes) / (b.batch - a.batch);
+  const at = (n) => a.peakBytes + perImage * (n - a.batch);
+  return `model.fit's gradient tape keeps the frozen base's activations, ${(perImage / 1048576).toFixed(0)} MiB per image, ≈ ${(at(batchSize) / 2 ** 30).toFixed(1)} GiB at batch ${batchSize}, over WASM's 4 GiB heap`;
 }
 
 function table(rows) {
@@ -192,10 +253,13 @@ await waitForServer();
 const browser = await chromium.launch({ executablePath, args: flags });
 const version = browser.version();
 const started = new Date().toISOString();
-const scale = await editorScale(browser);
+// Other work on the machine slows every figure: the load average is written beside them.
+const loadAtStart = loadavg()[0];
+const t0Run = Date.now();
+const scale = only === 'training' ? {} : await editorScale(browser);
 let training;
 try {
-  training = await trainingWorkloads(browser);
+  training = only === 'scale' ? null : await trainingWorkloads(browser);
 } catch (e) {
   log(`training workloads failed: ${e.message}`);
   training = { error: String(e.message) };
@@ -208,6 +272,11 @@ const rows = [
   ['date', started],
   ['browser', `Chromium ${version} (headless)`],
   ['cores', String(cpus().length)],
+  [
+    'load average (1 min) at start / end',
+    `${loadAtStart.toFixed(1)} / ${loadavg()[0].toFixed(1)} (above the core count, other work shared the CPUs)`,
+  ],
+  ['wall time of the measured part', `${((Date.now() - t0Run) / 60000).toFixed(1)} min (build excluded)`],
   ['mode', smoke ? 'smoke (tiny sizes)' : 'full'],
   ['MobileNet V2: load → graph on screen', `${fmt(scale.mobilenetMs)} ms (target ≤ 1500)`],
   [
@@ -216,7 +285,7 @@ const rows = [
   ],
   [
     `${scale.deepLayers}-layer model: open → all nodes rendered`,
-    `${fmt(scale.deepRenderMs)} ms (target ≤ 5000)`,
+    `${fmt(scale.deepRenderMs)} ms (target ≤ 5000); layout done, all ${scale.deepLayers} nodes placed, viewport painted (${scale.deepMountedNodes} nodes mounted${scale.deepMountedNodes < scale.deepLayers ? ': off-screen nodes are virtualized' : ''})`,
   ],
   [
     `${scale.deepLayers}-layer model: frame rate while panning`,
@@ -224,19 +293,30 @@ const rows = [
   ],
 ];
 if (training && !training.error) {
+  const gpuRow = training.headline.find((h) => h.backend !== 'wasm');
   rows.push(
     ['training images', training.source],
     ['backend', training.backend],
+    [
+      'WebGPU / WebGL',
+      gpuRow
+        ? `${gpuRow.backend}: onePassMs ${fmt(gpuRow.onePassMs)}, editorMs ${fmt(gpuRow.editorMs)}, naiveMs ${fmt(gpuRow.naiveMs)}, speedupVsNaive ${fmt(gpuRow.speedupVsNaive, 1)}, overheadVsOnePass ${fmt(gpuRow.overheadVsOnePass, 2)}`
+        : `not run: no hardware adapter (WebGPU ${training.gpu.webgpu}; WebGL ${training.gpu.webgl})`,
+    ],
     ['onePassMs (frozen base, one predict pass)', fmt(training.onePassMs)],
     ['editorMs (Train → last epoch, cache included)', fmt(training.editorMs)],
     [
-      `naiveMs (model.fit, ${training.naiveEpochsRun} epochs × ${training.naiveScale})`,
-      fmt(training.naiveMs),
+      'naiveMs (plain model.fit, same composed model and tensors)',
+      `${fmt(training.naiveMs)} (ran ${training.naiveImagesRun} images at batch ${training.naiveBatchSize} after a warm-up step, scaled linearly to the editor's ${training.epochs} epochs × ${training.trainCount} training images${training.naiveBatchSize < batchSize ? `; batch ${batchSize} cannot run: ${tapeNote(training.profiles)}` : ''})`,
     ],
     ['speedupVsNaive', `${fmt(training.speedupVsNaive, 1)} (target ≥ 15)`],
     ['overheadVsOnePass', `${fmt(training.overheadVsOnePass, 2)} (target ≤ 1.25)`],
     ['imagesPerSecond (cache building)', fmt(training.imagesPerSecond, 1)],
     ['editor val accuracy', fmt(training.valAccuracy, 3)],
+    ...training.profiles.map((p) => [
+      `tf.profile: one model.fit step at batch ${p.batch}`,
+      `${fmt(p.ms)} ms, peak ${fmt(p.peakBytes / 1048576)} MiB held by TF.js, ${p.kernels} kernels; top: ${p.top.map((k) => `${k.name} ${k.ms} ms`).join(', ')}`,
+    ]),
     [
       'tensors before / after runs',
       `${training.tensorsBefore} / ${training.tensorsAfter} (${training.runs} runs)`,
@@ -244,6 +324,13 @@ if (training && !training.error) {
     ['TF.js bytes before / after runs', `${training.bytesBefore} / ${training.bytesAfter}`],
     ['JS heap growth over runs', `${fmt((training.heapGrowth ?? 0) / 1048576, 1)} MiB`],
   );
+  if (training.large) {
+    const l = training.large;
+    rows.push([
+      `largest dataset tried (${l.images} generated images)`,
+      `${l.status}${l.message ? ` (${l.message})` : ''} in ${fmt(l.ms)} ms, cache ${fmt(l.imagesPerSecond, 1)} img/s, val acc ${fmt(l.valAccuracy, 3)}; TF.js after: ${l.tensorsAfter} tensors, ${fmt(l.bytesAfter / 1048576)} MiB`,
+    ]);
+  }
   if (training.augmented) {
     rows.push(
       [
@@ -252,16 +339,16 @@ if (training && !training.error) {
       ],
       [
         'augmentation on the fly ms / val acc',
-        `${fmt(training.augmented.onTheFlyMs)} ms / ${fmt(training.augmented.onTheFlyAcc, 3)}`,
+        `${fmt(training.augmented.onTheFlyMs)} ms / ${fmt(training.augmented.onTheFlyAcc, 3)} (${training.epochs} epochs, same validation split)`,
       ],
     );
   }
 } else if (training?.error) rows.push(['training workloads', `failed: ${training.error}`]);
 
-const command = `npm run bench${smoke ? ' -- --smoke' : ''}`;
+const command = `npm run bench${smoke || only ? ' --' : ''}${smoke ? ' --smoke' : ''}${only ? ` --only=${only}` : ''}`;
 const text = `# Benchmark results\n\nCommand: \`${command}\`\n\n| measure | value |\n|---|---|\n${table(rows)}\n`;
 log(text);
-if (!smoke) {
+if (!smoke && !only && !process.env.BENCH_CONFIG) {
   mkdirSync(join(root, 'bench'), { recursive: true });
   writeFileSync(join(root, 'bench', 'results.md'), text);
 }

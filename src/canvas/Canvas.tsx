@@ -2,6 +2,7 @@ import {
   Background,
   Controls,
   MiniMap,
+  Position,
   ReactFlow,
   useReactFlow,
   type Connection,
@@ -26,8 +27,34 @@ import { NODE_HEIGHT, NODE_WIDTH, nodeTypes } from './nodeTypes';
 
 export const PALETTE_MIME = 'application/x-retrain-layer';
 const REVEAL_CHUNK = 60;
+/**
+ * Above this many nodes React Flow mounts only the nodes and edges in the viewport: mounting
+ * costs ~1.5 ms a node, so a 2,000-layer model took seconds to show and panned at 15 fps.
+ * MobileNet V2 (~155) and Inception V3 (~313) stay below it and keep every node mounted.
+ */
+export const VIRTUALIZE_ABOVE = 400;
 /** Marks a model as fully revealed (larger than any graph). */
 const REVEAL_DONE = Number.MAX_SAFE_INTEGER;
+
+/**
+ * Size and handles known before mounting: React Flow otherwise mounts every node once to measure
+ * its handles, even with onlyRenderVisibleElements (2,000 nodes mounted and unmounted again).
+ */
+const PREMEASURED: Pick<Node, 'initialWidth' | 'initialHeight' | 'handles'> = {
+  initialWidth: NODE_WIDTH,
+  initialHeight: NODE_HEIGHT,
+  handles: [
+    { type: 'target', position: Position.Top, x: NODE_WIDTH / 2 - 3, y: -3, width: 6, height: 6 },
+    {
+      type: 'source',
+      position: Position.Bottom,
+      x: NODE_WIDTH / 2 - 3,
+      y: NODE_HEIGHT - 3,
+      width: 6,
+      height: 6,
+    },
+  ],
+};
 
 function shallowEqual(a: Record<string, unknown>, b: Record<string, unknown>): boolean {
   const ka = Object.keys(a);
@@ -175,18 +202,20 @@ export function Canvas() {
   const [revealed, setRevealed] = useState(0);
   const [revealFor, setRevealFor] = useState<string | undefined>(undefined);
   const total = view.nodes.length;
+  const virtualized = total > VIRTUALIZE_ABOVE;
   useEffect(() => {
     if (revealFor !== modelId) {
       if (layoutReady) {
         setRevealFor(modelId);
-        setRevealed(Math.min(total, REVEAL_CHUNK));
+        // Virtualized, only the viewport's nodes mount: no need to reveal in slices.
+        setRevealed(virtualized ? REVEAL_DONE : Math.min(total, REVEAL_CHUNK));
       }
       return;
     }
     if (revealed >= total) return;
     const id = requestAnimationFrame(() => setRevealed((r) => Math.min(total, r + REVEAL_CHUNK)));
     return () => cancelAnimationFrame(id);
-  }, [layoutReady, modelId, revealFor, revealed, total]);
+  }, [layoutReady, modelId, revealFor, revealed, total, virtualized]);
   // Once a model is fully shown, later edits show every node at once.
   const fullyShown = revealFor === modelId && revealed >= REVEAL_DONE;
   useEffect(() => {
@@ -214,15 +243,18 @@ export function Canvas() {
         old.position === pos &&
         old.selected === n.selected &&
         old.type === n.type &&
+        (old.handles !== undefined) === virtualized &&
         shallowEqual(old.data, n.data)
           ? old
-          : { ...n, position: pos };
+          : virtualized
+            ? { ...n, position: pos, ...PREMEASURED }
+            : { ...n, position: pos };
       next.set(n.id, node);
       return node;
     });
     cache.current = next;
     return out;
-  }, [view, positions, graph, limit]);
+  }, [view, positions, graph, limit, virtualized]);
 
   const edges = useMemo(() => {
     const shown = new Set(nodes.map((n) => n.id));
@@ -320,7 +352,14 @@ export function Canvas() {
   );
 
   return (
-    <div className="canvas" onDragOver={onDragOver} onDrop={onDrop}>
+    <div
+      className="canvas"
+      onDragOver={onDragOver}
+      onDrop={onDrop}
+      // How many nodes hold their laid-out position (the benchmark waits for all of them).
+      data-layout={layoutReady ? 'ready' : 'pending'}
+      data-node-count={layoutReady ? nodes.length : 0}
+    >
       <ReactFlow
         nodes={nodes}
         edges={edges}
@@ -333,6 +372,7 @@ export function Canvas() {
         maxZoom={2}
         nodesConnectable
         elevateNodesOnSelect={false}
+        onlyRenderVisibleElements={virtualized}
         proOptions={{ hideAttribution: true }}
         aria-label="Model graph"
       >
