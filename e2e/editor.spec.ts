@@ -35,14 +35,15 @@ test('MobileNet V2 is on the canvas and the three fine-tuning steps work with un
   await inspector.getByLabel('Units').fill('2');
   await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - 645 + 258);
 
-  // 3. freeze dense_1: its 1280×256+256 weights move from trainable to frozen
+  // 3. unfreeze dense_1 (the built-in opens with its hidden head frozen): its 1280×256+256
+  //    weights move from frozen to trainable
   const lock = page.getByRole('button', { name: 'Freeze dense_1', exact: true });
-  await expect(lock).toHaveAttribute('aria-pressed', 'false');
-  await lock.click();
   await expect(lock).toHaveAttribute('aria-pressed', 'true');
+  await lock.click();
+  await expect(lock).toHaveAttribute('aria-pressed', 'false');
   const moved = 1280 * 256 + 256;
-  await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - 645 + 258 - moved);
-  expect(await count(page, 'Frozen params')).toBe(frozen0 + moved);
+  await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - 645 + 258 + moved);
+  expect(await count(page, 'Frozen params')).toBe(frozen0 - moved);
 
   // Undo four times restores the original graph and counts.
   const undo = page.getByRole('button', { name: 'Undo', exact: true });

@@ -99,13 +99,6 @@ test.describe('training in the worker', () => {
 
   test('flowers-dt: MobileNet V2 with a new head reaches ≥ 0.75 on the val split', async ({ page }) => {
     test.skip(!hasFlowers, `../shared/datasets/flowers-dt is absent (looked in ${FLOWERS})`);
-    // Known gap, reported as skipped (not passed): with default settings this run measured 0.725
-    // (0.688 with the whole original head replaced by one Dense layer), below the 0.75 target.
-    // Set RETRAIN_FLOWERS=1 to run it; issue #3 tracks the gap.
-    test.fixme(
-      !process.env.RETRAIN_FLOWERS,
-      'flowers-dt accuracy is below the 0.75 target (measured 0.725): see issue #3',
-    );
     test.setTimeout(600_000);
     await page.getByLabel('Add image folder').setInputFiles(join(FLOWERS, 'train'));
     await expect(page.getByText('dandelion: 80 images')).toBeVisible({ timeout: 120_000 });

@@ -77,6 +77,10 @@ RESIZE = ${pyLiteral(s.resize)}
 EPOCHS = ${s.epochs}
 BATCH_SIZE = ${s.batchSize}
 LEARNING_RATE = ${s.learningRate}
+# In the page, layers that came with pretrained weights learned at this multiple of the rate
+# while new layers learned at the full rate. Keras optimizers have one rate for all weights, so
+# here every trainable layer steps at LEARNING_RATE: lower it to fine-tune pretrained layers gently.
+PRETRAINED_RATE_SCALE = ${s.pretrainedRateScale ?? 1}
 OPTIMIZER = ${pyLiteral(s.optimizer)}
 MOMENTUM = ${s.momentum}
 VALIDATION_SPLIT = ${s.validationSplit}

@@ -13,10 +13,11 @@ function NumberField(props: {
   max?: number;
   step?: number | 'any';
   disabled?: boolean;
+  title?: string;
   onChange: (v: number) => void;
 }) {
   return (
-    <label className="field">
+    <label className="field" title={props.title}>
       <span>{props.label}</span>
       <input
         type="number"
@@ -126,6 +127,16 @@ export function TrainingPanel() {
           min={0}
           disabled={running}
           onChange={(v) => set({ learningRate: v })}
+        />
+        <NumberField
+          label="Fine-tune factor for pretrained layers"
+          title="Trainable layers that came with pretrained weights learn at this multiple of the learning rate while new layers learn at the full rate (1 = same rate for all)."
+          value={s.pretrainedRateScale}
+          min={0}
+          max={1}
+          step={0.05}
+          disabled={running}
+          onChange={(v) => set({ pretrainedRateScale: Math.min(1, Math.max(0, v)) })}
         />
         <NumberField
           label="Validation split"

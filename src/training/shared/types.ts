@@ -28,6 +28,13 @@ export interface TrainSettings {
   epochs: number;
   batchSize: number;
   learningRate: number;
+  /**
+   * Learning rate of trainable layers that came with pretrained weights, as a multiple of
+   * `learningRate` (new layers use `learningRate` itself). Below 1 it keeps a pretrained hidden
+   * head from being overwritten while the new output layer learns: on flowers-dt with the
+   * embedded MobileNet V2, 0.1 gave 0.760 where 1 gave 0.700 (five seeds, cached features).
+   */
+  pretrainedRateScale: number;
   optimizer: OptimizerName;
   /** SGD momentum (used when optimizer is "sgd"). */
   momentum: number;
@@ -47,6 +54,7 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   epochs: 20,
   batchSize: 32,
   learningRate: 0.001,
+  pretrainedRateScale: 0.1,
   optimizer: 'adam',
   momentum: 0.9,
   validationSplit: 0.2,

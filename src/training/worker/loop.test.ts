@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
+import type { ModelGraph } from '../../core/types';
 import { DEFAULT_SETTINGS, type TrainEvent, type TrainSettings } from '../shared/types';
 import {
   ActivationStore,
@@ -12,7 +13,7 @@ import {
 } from './cache';
 import { buildModel } from './compile';
 import { stratifiedSplit, type DataSplit } from './dataset';
-import { trainLoop } from './loop';
+import { makeStepper, trainLoop } from './loop';
 import { createRng } from './random';
 import { splitGraph, weightsFromModel } from './split';
 import { buildSuffix, type Suffix } from './suffix';
@@ -280,5 +281,94 @@ describe('buildModel with trained weights', () => {
     tf.dispose([...weights.values(), ...trained.values()]);
     model.dispose();
     built.model.dispose();
+  });
+});
+
+describe('learning rate of pretrained layers', () => {
+  /** input [4] → d1 (pretrained: has a weightsKey) → out (new softmax). */
+  async function twoLayer() {
+    const graph: ModelGraph = {
+      name: 'pretrained_and_new',
+      inputs: ['input'],
+      outputs: ['out'],
+      layers: [
+        {
+          name: 'input',
+          className: 'InputLayer',
+          inbound: [],
+          trainable: true,
+          config: { batchInputShape: [null, 4], dtype: 'float32' },
+        },
+        {
+          name: 'd1',
+          className: 'Dense',
+          inbound: ['input'],
+          trainable: true,
+          weightsKey: 'd1',
+          config: { units: 6, activation: 'relu', useBias: true },
+        },
+        {
+          name: 'out',
+          className: 'Dense',
+          inbound: ['d1'],
+          trainable: true,
+          config: { units: 2, activation: 'softmax', useBias: true },
+        },
+      ],
+    };
+    const { model } = await buildModel(graph, new Map(), undefined, { seed: 3 });
+    const suffix = buildSuffix(graph, model, splitGraph(graph, weightsFromModel(model)));
+    return { model, suffix };
+  }
+
+  const change = (before: Float32Array, after: Float32Array) =>
+    Math.max(...before.map((v, i) => Math.abs(v - after[i])));
+
+  async function stepOnce(scale: number) {
+    const { model, suffix } = await twoLayer();
+    expect(suffix.pretrained.map((v) => v.name.split('/')[0])).toEqual(['d1', 'd1']);
+    const stepper = makeStepper(suffix, {
+      ...DEFAULT_SETTINGS,
+      optimizer: 'sgd',
+      momentum: 0,
+      learningRate: 0.5,
+      pretrainedRateScale: scale,
+    });
+    const read = (layer: string) => model.getLayer(layer).getWeights()[0].dataSync() as Float32Array;
+    const d1 = read('d1').slice();
+    const out = read('out').slice();
+    const x = tf.tensor2d([
+      [1, 2, 3, 4],
+      [4, 3, 2, 1],
+    ]);
+    const y = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
+    for (let i = 0; i < 3; i++) {
+      const loss = stepper.step(
+        () =>
+          tf.mean(
+            tf.metrics.categoricalCrossentropy(y, suffix.forward([x], true) as tf.Tensor2D),
+          ) as tf.Scalar,
+      );
+      loss?.dispose();
+    }
+    const moved = { d1: change(d1, read('d1')), out: change(out, read('out')) };
+    stepper.dispose();
+    tf.dispose([x, y]);
+    model.dispose();
+    return moved;
+  }
+
+  it('steps layers with pretrained weights at the scaled rate and new layers at the full rate', async () => {
+    const full = await stepOnce(1);
+    const frozenish = await stepOnce(0);
+    const tenth = await stepOnce(0.1);
+    expect(full.d1).toBeGreaterThan(0);
+    expect(frozenish.d1).toBe(0);
+    expect(frozenish.out).toBeGreaterThan(0);
+    expect(tenth.d1).toBeGreaterThan(0);
+    expect(tenth.d1).toBeLessThan(full.d1 * 0.5);
   });
 });

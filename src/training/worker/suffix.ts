@@ -13,6 +13,8 @@ export interface Suffix {
   forward(cut: readonly tf.Tensor[], training: boolean, rng?: Rng): tf.Tensor;
   /** What the optimizer updates: trainable weights of trainable suffix layers. */
   trainable: tf.Variable[];
+  /** The part of `trainable` that belongs to layers with pretrained weights (a weightsKey). */
+  pretrained: tf.Variable[];
   /** Every weight a run may change (trainable weights and the statistics of training BatchNorms). */
   mutable: tf.LayerVariable[];
   /** Names of the layers owning `mutable` weights (kept as "trained" after the run). */
@@ -75,15 +77,20 @@ export function buildSuffix(graph: ModelGraph, model: tf.LayersModel, split: Pre
     return { node, layer: model.getLayer(name) };
   });
   const trainable: tf.Variable[] = [];
+  const pretrained: tf.Variable[] = [];
   const mutable: tf.LayerVariable[] = [];
   const mutableLayers: string[] = [];
-  for (const { layer } of steps) {
+  for (const { node, layer } of steps) {
     // A trainable BatchNormalization updates its moving statistics while training.
     const changes = layer.trainable && layer.weights.length > 0;
     if (!changes) continue;
     mutableLayers.push(layer.name);
     mutable.push(...layer.weights);
-    for (const w of layer.trainableWeights) trainable.push(w.read() as tf.Variable);
+    for (const w of layer.trainableWeights) {
+      const v = w.read() as tf.Variable;
+      trainable.push(v);
+      if (node.weightsKey) pretrained.push(v);
+    }
   }
   const outShape = model.getLayer(outputLayer).outputShape;
   const last = Array.isArray(outShape[0]) ? (outShape[0] as number[]) : (outShape as (number | null)[]);
@@ -120,6 +127,7 @@ export function buildSuffix(graph: ModelGraph, model: tf.LayersModel, split: Pre
   return {
     forward,
     trainable,
+    pretrained,
     mutable,
     mutableLayers,
     outputLayer,
