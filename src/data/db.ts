@@ -98,3 +98,65 @@ export function isQuotaError(e: unknown): boolean {
   const { name, code } = e as { name?: unknown; code?: unknown };
   return name === 'QuotaExceededError' || name === 'NS_ERROR_DOM_QUOTA_REACHED' || code === 22;
 }
+
+/**
+ * The dataset database that moves to memory when storage is full: the first write refused for
+ * quota calls `onFull`, and from then on writes go to memory (reads look there first), so the
+ * user keeps working and only loses what was not saved on reload.
+ */
+export function withMemoryFallback(primary: DatasetDb, onFull: () => void): DatasetDb {
+  const memory = createMemoryDb();
+  let full = false;
+  const write = async (toPrimary: () => Promise<void>, toMemory: () => Promise<void>): Promise<void> => {
+    if (!full) {
+      try {
+        return await toPrimary();
+      } catch (e) {
+        if (!isQuotaError(e)) throw e;
+        full = true;
+        onFull();
+      }
+    }
+    return toMemory();
+  };
+  const merged = async <T>(
+    ids: string[],
+    read: (db: DatasetDb, ids: string[]) => Promise<(T | undefined)[]>,
+  ): Promise<(T | undefined)[]> => {
+    if (!full) return read(primary, ids);
+    const fromMemory = await read(memory, ids);
+    const missing = ids.filter((_, i) => fromMemory[i] === undefined);
+    const fromPrimary = missing.length ? await read(primary, missing) : [];
+    const byId = new Map(missing.map((id, i) => [id, fromPrimary[i]]));
+    return ids.map((id, i) => fromMemory[i] ?? byId.get(id));
+  };
+  return {
+    get persistent() {
+      return primary.persistent && !full;
+    },
+    getIndex: () => (full ? memory.getIndex() : primary.getIndex()),
+    setIndex: (index) =>
+      write(
+        () => primary.setIndex(index),
+        () => memory.setIndex(index),
+      ),
+    putImages: (items) =>
+      write(
+        () => primary.putImages(items),
+        () => memory.putImages(items),
+      ),
+    getMetas: (ids) => merged(ids, (db, some) => db.getMetas(some)),
+    getBlobs: (ids) => merged(ids, (db, some) => db.getBlobs(some)),
+    deleteImages: async (ids) => {
+      await memory.deleteImages(ids);
+      await primary.deleteImages(ids);
+    },
+    storedImageIds: async () => [
+      ...new Set([...(await primary.storedImageIds()), ...(await memory.storedImageIds())]),
+    ],
+    clear: async () => {
+      await memory.clear();
+      await primary.clear();
+    },
+  };
+}

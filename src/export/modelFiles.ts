@@ -192,7 +192,16 @@ export function parseModelJson(text: string, fileName = 'model.json'): ParsedMod
       `${fileName} has no "modelTopology": it is not a TF.js layers model. Choose the model.json of a layers model.`,
     );
   }
-  const graph = graphFromKeras(json.modelTopology, fileName.replace(/\.json$/, ''));
+  let graph: ModelGraph;
+  try {
+    graph = graphFromKeras(json.modelTopology, fileName.replace(/\.json$/, ''));
+  } catch (e) {
+    if (!(e instanceof ModelFormatError)) throw e;
+    // The topology reader says what is wrong and where; say what to do about it.
+    throw new ModelFormatError(
+      `in ${fileName}, ${e.message}. Save the model again as a plain Keras functional or Sequential model (tensorflowjs_converter --output_format=tfjs_layers_model) and open that.`,
+    );
+  }
   const manifestRaw = json.weightsManifest ?? [];
   if (!Array.isArray(manifestRaw))
     throw new ModelFormatError(`${fileName} has a "weightsManifest" that is not a list.`);
@@ -223,6 +232,11 @@ export function validateModel(graph: ModelGraph, manifest: WeightsGroup[]): void
       .join(', ');
     throw new ModelFormatError(
       `The model uses layer classes the editor cannot edit or train: ${list}${unknown.length > 5 ? ` and ${unknown.length - 5} more` : ''}. Custom layers (such as Lambda) hold code that cannot run here: rebuild the model without them.`,
+    );
+  }
+  if (!graph.inputs.length || !graph.outputs.length) {
+    throw new ModelFormatError(
+      `The model lists no ${graph.inputs.length ? 'output' : 'input'} layer (its "${graph.inputs.length ? 'output_layers' : 'input_layers'}" is empty), so it cannot be run or trained: save it again from Keras with its inputs and outputs.`,
     );
   }
   const broken = analysis.problems.find((p) => p.layer && analysis.layers.get(p.layer)?.shape === null);
@@ -280,6 +294,7 @@ export function unzipSafe(data: Uint8Array, zipName: string): Promise<Unzipped> 
   return new Promise((resolve, reject) => {
     let total = 0;
     let refused = '';
+    let refusedSize = 0;
     unzip(
       data,
       {
@@ -287,6 +302,7 @@ export function unzipSafe(data: Uint8Array, zipName: string): Promise<Unzipped> 
           total += file.originalSize;
           if (total > MAX_UNZIPPED_BYTES || file.originalSize > 64 * data.byteLength + 1024 * 1024 * 64) {
             refused = file.name;
+            refusedSize = file.originalSize;
             return false;
           }
           return !file.name.endsWith('/');
@@ -296,7 +312,7 @@ export function unzipSafe(data: Uint8Array, zipName: string): Promise<Unzipped> 
         if (refused) {
           reject(
             new ModelFormatError(
-              `${zipName} would unpack to more than 1 GiB (at "${refused}"): it looks like a zip bomb and was not opened.`,
+              `${zipName} would unpack to more than ${total > MAX_UNZIPPED_BYTES ? '1 GiB' : `${Math.round(refusedSize / 2 ** 20)} MiB from ${Math.ceil(data.byteLength / 1024)} KiB`} (at "${refused}"): it looks like a zip bomb and was not opened. Unzip it yourself if you trust it, and choose its model.json with the weight files.`,
             ),
           );
         } else if (err) {

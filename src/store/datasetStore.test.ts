@@ -142,23 +142,31 @@ describe('adding files', () => {
     expect(alerts[0].message).toContain('more.zip/roses/readme.md');
   });
 
-  it('keeps what was saved when storage is full, and says so', async () => {
+  it('moves to memory when storage is full, keeps every image, and says so', async () => {
     const db = createMemoryDb();
     let puts = 0;
     const full: DatasetDb = {
       ...db,
+      persistent: true,
       putImages: async (items) => {
         if (++puts > 1) throw new DOMException('full', 'QuotaExceededError');
         return db.putImages(items);
       },
     };
     const { store, alerts, counts } = setup({ db: full });
+    expect(store.getState().persistent).toBe(true);
     const report = await store.getState().addFiles(flowers);
-    expect(report.added).toBe(2);
-    expect(report.notSaved).toBe(3);
-    expect(counts()).toEqual(['roses: 2 images']);
-    expect(alerts[0].message).toMatch(/Storage is full: 3 files could not be saved/);
+    expect(report.added).toBe(5);
+    expect(report.notSaved).toBe(0);
+    expect(counts()).toEqual(['roses: 3 images', 'tulips: 2 images']);
+    expect(alerts.map((a) => a.message).join('\n')).toMatch(
+      /Storage is full: from now on the dataset is kept in memory only/,
+    );
+    expect(store.getState().persistent).toBe(false);
     expect(store.getState().progress).toBeNull();
+    // The images refused by storage are still readable for training.
+    const train = await store.getState().getTrainImages(['roses', 'tulips']);
+    expect(train.length).toBe(5);
   });
 });
 

@@ -10,7 +10,7 @@ import {
   type DatasetSnapshot,
 } from '../data/datasetEdits';
 import { imageMaker, type DatasetImage } from '../data/datasetImage';
-import { createIdbDb, createMemoryDb, isQuotaError, type DatasetDb } from '../data/db';
+import { createIdbDb, createMemoryDb, isQuotaError, withMemoryFallback, type DatasetDb } from '../data/db';
 import { createWorkerDecoder, type Decoder } from '../data/decodeClient';
 import { readDroppedItems, takeDroppedItems } from '../data/entries';
 import {
@@ -124,6 +124,13 @@ export function createDatasetStore(
   };
 
   return create<DatasetState>()((set, get) => {
+    db = withMemoryFallback(db, () => {
+      set({ persistent: false });
+      deps.alert(
+        'warning',
+        'Storage is full: from now on the dataset is kept in memory only, so new images and changes are lost when the page is closed or reloaded. Free disk space or delete classes you no longer need, then reload to save again.',
+      );
+    });
     /** Writes the current index after the writes before it; a failure is reported, not thrown. */
     const saveIndex = (): Promise<void> => {
       const index: DatasetIndex = { version: 1, classes: get().classes };

@@ -64,4 +64,19 @@ describe('training store', () => {
     late!();
     expect(useTraining.getState().status).toBe('finished');
   });
+  it('refuses an absurd learning rate before the worker is asked, and names the setting', async () => {
+    fake.train.mockClear();
+    useEditor.setState({ alerts: [] });
+    const before = useEditor.getState().graph;
+    useTraining.getState().setSettings({ learningRate: 1e6 });
+    await useTraining.getState().start();
+    expect(fake.train).not.toHaveBeenCalled();
+    expect(useEditor.getState().alerts.map((a) => a.message)).toEqual([
+      expect.stringMatching(
+        /^Learning rate 1000000 is far too high: .*Set Learning rate in the Training panel/,
+      ),
+    ]);
+    expect(useEditor.getState().graph).toBe(before);
+    useTraining.getState().setSettings({ learningRate: 0.001 });
+  });
 });

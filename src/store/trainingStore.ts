@@ -73,6 +73,9 @@ export function matchClasses(classCount: number): void {
   if (r.ok) editor.commit('Match classes', r.graph);
 }
 
+/** The largest learning rate a run accepts; fine-tuning uses 1e-5 to 1e-1. */
+export const MAX_LEARNING_RATE = 10;
+
 /** Checks that can fail before the worker is involved; returns a user-facing problem or null. */
 function precheck(labels: string[], counts: number[]): { message: string; fix?: () => void } | null {
   const { graph, model } = useEditor.getState();
@@ -88,6 +91,14 @@ function precheck(labels: string[], counts: number[]): { message: string; fix?: 
   if (empty.length) {
     return {
       message: `The class "${empty[0]}" has no images: add images to it or delete it in the Dataset panel.`,
+    };
+  }
+  // A step that large wrecks the weights without ever turning the loss NaN (ReLUs die, the loss
+  // stays finite), so it is refused before the run rather than noticed after it.
+  const lr = useTraining.getState().settings.learningRate;
+  if (!Number.isFinite(lr) || lr <= 0 || lr > MAX_LEARNING_RATE) {
+    return {
+      message: `Learning rate ${lr} is ${lr > 0 ? 'far too high' : 'not a positive number'}: training would wreck the weights. Set Learning rate in the Training panel to a value above 0 and at most ${MAX_LEARNING_RATE} (0.001 is a good start).`,
     };
   }
   const out = outputUnits();
@@ -168,6 +179,12 @@ export const useTraining = create<TrainingState>()((set, get) => ({
           break;
         case 'backend':
           set({ backend: e.backend, backendReason: e.reason });
+          // The backend the user picked did not start: say so once, where alerts are read.
+          if (settings.backend !== 'auto' && e.backend !== settings.backend)
+            editor.pushAlert(
+              'warning',
+              `Backend ${settings.backend} was not used: this run trains on ${e.backend} (${e.reason}). To avoid this message, set Backend to "auto" or to ${e.backend}.`,
+            );
           break;
         case 'cache':
           set({
@@ -253,3 +270,30 @@ export const useTraining = create<TrainingState>()((set, get) => ({
     controller.abort();
   },
 }));
+
+/**
+ * Training runs in a worker, so it goes on while the tab is in the background (or resumes where
+ * it was when the browser froze the tab); on return the user is told how far it got.
+ */
+if (typeof document !== 'undefined') {
+  let hiddenAtEpoch: number | null = null;
+  document.addEventListener('visibilitychange', () => {
+    const s = useTraining.getState();
+    if (document.visibilityState === 'hidden') {
+      hiddenAtEpoch = isTraining() ? s.epoch : null;
+      return;
+    }
+    if (hiddenAtEpoch === null) return;
+    const since = hiddenAtEpoch;
+    hiddenAtEpoch = null;
+    const where = isTraining()
+      ? `it is now at epoch ${s.epoch}/${s.epochs}`
+      : `it ended meanwhile (${s.status === 'finished' ? 'Training finished' : `Training ${s.status}`})`;
+    useEditor
+      .getState()
+      .pushAlert(
+        'info',
+        `Training went on while this tab was in the background (from epoch ${since}/${s.epochs}): ${where}.`,
+      );
+  });
+}

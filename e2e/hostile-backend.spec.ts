@@ -1,0 +1,36 @@
+import { expect, test } from '@playwright/test';
+import {
+  makeTwoClassFolder,
+  openBuiltin,
+  replaceHead,
+  setTraining,
+  trackErrors,
+  trainAndWait,
+} from './fixtures';
+
+/** A backend that fails to start: the run falls back to another one and the user is told. */
+
+// A browser without the WebGPU flags: no adapter, so a WebGPU choice must fall back.
+test.use({
+  launchOptions: {
+    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  },
+});
+
+test('WebGPU chosen where there is none: falls back and says so, and the run finishes', async ({ page }) => {
+  test.setTimeout(240_000);
+  const errors = trackErrors(page);
+  await page.goto('/');
+  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  const { dir } = makeTwoClassFolder(6);
+  await openBuiltin(page, 'Tiny CNN', 'conv1');
+  await page.getByLabel('Add image folder').setInputFiles(dir);
+  await expect(page.getByText('red_blobs: 6 images')).toBeVisible({ timeout: 60_000 });
+  await replaceHead(page, 'dense_2', 'dropout_1', 2);
+  await setTraining(page, { epochs: 1, batchSize: 6, backend: 'webgpu' });
+  await trainAndWait(page, 180_000);
+  await expect(page.getByTestId('backend-in-use')).toContainText(/instead of WebGPU/);
+  await expect(page.getByRole('alert').filter({ hasText: /instead of WebGPU/ })).toContainText(/WebGPU/);
+  expect(errors).toEqual([]);
+});
