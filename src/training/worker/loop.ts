@@ -225,14 +225,12 @@ export async function trainLoop(input: LoopInput): Promise<LoopResult> {
         const y = tf.oneHot(labelT, numClasses);
         const w = weights ? tf.tensor1d(idx.map((i) => weights[labels[i]])) : null;
         const kept: { hits?: tf.Tensor } = {};
-        const cost = stepper.step(
-          () => {
-            const out = suffix.forward(std ? std.apply(xs) : xs, true, rng);
-            kept.hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), labelT), 'int32')));
-            const ce = crossEntropy(out, y, suffix.outputIsProbability);
-            return tf.mean(w ? tf.mul(ce, w) : ce) as tf.Scalar;
-          },
-        );
+        const cost = stepper.step(() => {
+          const out = suffix.forward(std ? std.apply(xs) : xs, true, rng);
+          kept.hits = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(out, -1), labelT), 'int32')));
+          const ce = crossEntropy(out, y, suffix.outputIsProbability);
+          return tf.mean(w ? tf.mul(ce, w) : ce) as tf.Scalar;
+        });
         const loss = cost ? (await cost.data())[0] : NaN;
         const hit = kept.hits ? (await kept.hits.data())[0] : 0;
         tf.dispose([
