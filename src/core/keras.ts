@@ -210,7 +210,13 @@ function readSequential(
     : isObject(config) && Array.isArray(config.layers)
       ? config.layers
       : null;
-  if (!rawLayers) throw new ModelFormatError('the Sequential model has no layers list');
+  if (!rawLayers) {
+    throw new ModelFormatError(
+      group
+        ? `layer "${group}" is a nested Sequential model with no layers list`
+        : 'the Sequential model has no layers list',
+    );
+  }
   const layers: LayerNode[] = [];
   let inputs: string[] = [];
   let prev: string[] | null = upstream;

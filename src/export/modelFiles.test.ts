@@ -23,7 +23,7 @@ describe('hostile model.json', () => {
       m.modelTopology.config.layers[3].class_name = 'Sequential';
     });
     expect(() => parseModelJson(text, 'forum-model.json')).toThrow(
-      /^in forum-model\.json, layer "conv2" is a nested model.*Save the model again as a plain Keras functional or Sequential model/,
+      /^in forum-model\.json, layer "conv2" is a nested Sequential model with no layers list.*Save the model again as a plain Keras functional or Sequential model/,
     );
   });
 
