@@ -118,7 +118,7 @@ test('Inception V3 opens without long main-thread tasks', async ({ page }) => {
     }).observe({ type: 'longtask' });
   });
   await page.getByRole('button', { name: 'Open model' }).click();
-  await page.getByRole('button', { name: 'Inception V3' }).click();
+  await page.getByRole('button', { name: 'Inception V3', exact: true }).click();
   await expect(page.getByTestId('rf__node-mixed10')).toBeAttached();
   await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
   const longest = await page.evaluate(() =>

@@ -140,7 +140,13 @@ test.describe('model zoo', () => {
     zoo.blocked = true;
     const before = zoo.requests.length;
     await page.reload();
+    // The project comes back as it was left (the float backbone), with no request.
+    await expect(page.getByTestId('rf__node-global_average_pooling2d_1')).toBeVisible();
+    // A new project starts from the embedded model; the hint offers the cached float one.
+    await page.getByRole('button', { name: 'Projects', exact: true }).click();
+    await page.getByRole('button', { name: 'New project', exact: true }).click();
     await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-global_average_pooling2d_1')).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Use float backbone (cached)' })).toBeVisible();
     await page.getByRole('button', { name: 'Open model' }).click();
     await page.getByRole('button', { name: `${v2.title} (cached)` }).click();

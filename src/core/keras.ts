@@ -126,7 +126,13 @@ function readFunctional(
   frozen: boolean,
   ctx: FlattenContext,
 ): FlatModel {
-  if (!Array.isArray(config.layers)) throw new ModelFormatError('the model config has no layers list');
+  if (!Array.isArray(config.layers)) {
+    throw new ModelFormatError(
+      group
+        ? `layer "${group}" is a nested model with no layers list`
+        : 'the model config has no layers list',
+    );
+  }
   const rawLayers = config.layers;
   const nestedNames = new Set(
     rawLayers

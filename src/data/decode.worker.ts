@@ -138,8 +138,12 @@ async function decodeOne({ key, file }: DecodeInput): Promise<DecodeResult> {
   }
   try {
     const size = shown ?? { width: bitmap.width, height: bitmap.height };
-    const { blob, thumb } = await normalise(bitmap, format !== 'jpeg');
-    return { key, ok: true, hash, blob, thumb, width: size.width, height: size.height };
+    const normalised = await normalise(bitmap, format !== 'jpeg');
+    // A JPEG small enough to keep is kept as it came: re-encoding it would add a second round
+    // of compression loss, and Test image classifies the original file.
+    const small = size.width <= MAX_SIDE && size.height <= MAX_SIDE;
+    const blob = format === 'jpeg' && small ? new Blob([bytes], { type: 'image/jpeg' }) : normalised.blob;
+    return { key, ok: true, hash, blob, thumb: normalised.thumb, width: size.width, height: size.height };
   } catch (e) {
     return fail('unreadable', `the image could not be re-encoded (${(e as Error).message})`);
   } finally {

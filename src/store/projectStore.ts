@@ -141,9 +141,26 @@ function modelBytes(): number {
   return w?.kind === 'buffers' ? Object.values(w.buffers).reduce((a, b) => a + b.byteLength, 0) : 0;
 }
 
+/** Stored bytes per image (blob + thumbnail), measured once: images do not change once stored. */
+const imageBytes = new Map<string, number>();
+
+/**
+ * The dataset's stored size. Only images not measured before are read from IndexedDB (reading
+ * all 5,000 blobs on every save held the main thread for over half a second); thumbnails are
+ * in memory already.
+ */
 async function datasetBytes(dataset: DatasetDb, ids: string[]): Promise<number> {
-  const [blobs, metas] = await Promise.all([dataset.getBlobs(ids), dataset.getMetas(ids)]);
-  return blobs.reduce((a, b) => a + (b?.size ?? 0), 0) + metas.reduce((a, m) => a + (m?.thumb.size ?? 0), 0);
+  const images = useDataset.getState().images;
+  const unknown = ids.filter((id) => !imageBytes.has(id));
+  for (let i = 0; i < unknown.length; i += 200) {
+    const chunk = unknown.slice(i, i + 200);
+    const blobs = await dataset.getBlobs(chunk);
+    chunk.forEach((id, k) => {
+      const blob = blobs[k];
+      if (blob) imageBytes.set(id, blob.size + (images[id]?.thumb.size ?? 0));
+    });
+  }
+  return ids.reduce((a, id) => a + (imageBytes.get(id) ?? 0), 0);
 }
 
 function saveFailed(e: unknown): void {
@@ -234,10 +251,13 @@ function watchStores(): void {
   useTraining.subscribe((s, p) => {
     if (restoring) return;
     if (s.weights !== p.weights) saveWeights(s.weights);
+    // While a run trains, each epoch's checkpoint stores the curves with the weights: saving
+    // again for every batch's loss only costs main-thread time (structured clones) mid-run.
+    const batchOnly = s.status === 'training' && s.batchLoss !== p.batchLoss;
     if (
       s.settings !== p.settings ||
       s.history !== p.history ||
-      s.batchLoss !== p.batchLoss ||
+      (s.batchLoss !== p.batchLoss && !batchOnly) ||
       s.result !== p.result ||
       s.status !== p.status ||
       s.statusText !== p.statusText
@@ -272,7 +292,8 @@ async function show(meta: ProjectMeta, parts: ProjectParts, first: boolean): Pro
       weights,
     });
     useProjects.setState({ currentId: meta.id });
-    await db.setCurrent(meta.id);
+    // A full disk must not keep the project from opening: the failure is reported, work goes on.
+    await db.setCurrent(meta.id).catch(saveFailed);
     await useDataset.getState().switchDb(createIdbDb(meta.datasetDb));
     if (editor?.graph && editor.model) {
       useEditor.setState({
@@ -396,7 +417,7 @@ export const useProjects = create<ProjectsState>()((set, get) => ({
           datasetDb: DEFAULT_DATASET_DB,
         };
         list = [first];
-        set({ list });
+        set({ list, currentId: first.id });
         await db.setList(list).catch(saveFailed);
         meta = first;
       }

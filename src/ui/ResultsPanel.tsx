@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import { useDataset } from '../store/datasetStore';
 import { useEditor } from '../store/editorStore';
@@ -19,9 +19,9 @@ export function ResultsPanel() {
   );
   const [busy, setBusy] = useState(false);
 
-  const testImage = async (file: File) => {
+  const testImage = async (file: File): Promise<boolean> => {
     const { graph, model, pushAlert } = useEditor.getState();
-    if (!graph || !model) return;
+    if (!graph || !model) return false;
     const classNames = labels.length ? labels : useDataset.getState().classNames();
     setBusy(true);
     try {
@@ -33,15 +33,19 @@ export function ResultsPanel() {
       );
       if (predictions) URL.revokeObjectURL(predictions.url);
       setPredictions({ name: file.name, url: URL.createObjectURL(file), top });
+      return true;
     } catch (e) {
       pushAlert(
         'error',
         `Could not classify ${file.name}: ${(e as Error).message} Choose a JPEG, PNG, WebP, BMP or GIF image.`,
       );
+      return false;
     } finally {
       setBusy(false);
     }
   };
+
+  const webcam = useWebcam(testImage);
 
   const shown =
     cell && result ? result.validation.filter((v) => v.label === cell.t && v.predicted === cell.p) : [];
@@ -139,6 +143,14 @@ export function ResultsPanel() {
           }}
         />
       </label>
+      {webcam.available ? (
+        <div className="webcam">
+          <button type="button" aria-pressed={webcam.on} onClick={() => void webcam.toggle()}>
+            {webcam.on ? 'Stop webcam' : 'Use webcam'}
+          </button>
+          <video ref={webcam.video} aria-label="Webcam" muted playsInline hidden={!webcam.on} width={160} />
+        </div>
+      ) : null}
       {predictions ? (
         <div className="predictions" aria-label="Predictions">
           <img src={predictions.url} alt={predictions.name} width={96} />
@@ -155,4 +167,82 @@ export function ResultsPanel() {
       <ExportControls />
     </section>
   );
+}
+
+/**
+ * The webcam as a stream of test images: while on, one frame at a time is grabbed, encoded and
+ * classified like a Test image (the next frame waits for the previous result). Nothing leaves
+ * the page: frames go to the training worker only.
+ */
+function useWebcam(classify: (file: File) => Promise<boolean>) {
+  const available = typeof navigator !== 'undefined' && !!navigator.mediaDevices?.getUserMedia;
+  const video = useRef<HTMLVideoElement>(null);
+  const stream = useRef<MediaStream | null>(null);
+  const [on, setOn] = useState(false);
+
+  const stop = () => {
+    stream.current?.getTracks().forEach((t) => t.stop());
+    stream.current = null;
+    if (video.current) video.current.srcObject = null;
+    setOn(false);
+  };
+
+  useEffect(() => stop, []);
+
+  useEffect(() => {
+    if (!on) return;
+    let cancelled = false;
+    const loop = async () => {
+      while (!cancelled && stream.current && video.current) {
+        const v = video.current;
+        if (v.videoWidth > 0) {
+          const canvas = new OffscreenCanvas(v.videoWidth, v.videoHeight);
+          canvas.getContext('2d')!.drawImage(v, 0, 0);
+          const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality: 0.9 });
+          if (cancelled) break;
+          const ok = await classify(new File([blob], 'webcam frame', { type: 'image/jpeg' }));
+          if (!ok) break;
+        }
+        await new Promise((r) => setTimeout(r, 400));
+      }
+    };
+    void loop();
+    return () => {
+      cancelled = true;
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [on]);
+
+  const toggle = async () => {
+    if (on) return stop();
+    try {
+      const s = await navigator.mediaDevices.getUserMedia({
+        video: { width: 320, height: 240 },
+        audio: false,
+      });
+      stream.current = s;
+      if (video.current) {
+        video.current.srcObject = s;
+        await video.current.play();
+      }
+      setOn(true);
+    } catch (e) {
+      stop();
+      const err = e as DOMException;
+      const why =
+        err.name === 'NotAllowedError'
+          ? 'camera access was refused'
+          : err.name === 'NotFoundError'
+            ? 'this device has no camera'
+            : err.message;
+      useEditor
+        .getState()
+        .pushAlert(
+          'error',
+          `Could not start the webcam: ${why}. Allow camera access for this page in the browser's site settings, or use Test image instead.`,
+        );
+    }
+  };
+
+  return { available, video, on, toggle };
 }

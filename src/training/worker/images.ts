@@ -123,7 +123,9 @@ function drawView(
   if (t.rotation) ctx.rotate(t.rotation);
   if (t.flip) ctx.scale(-1, 1);
   ctx.imageSmoothingEnabled = true;
-  ctx.imageSmoothingQuality = 'high';
+  // Bilinear (with mipmaps when shrinking), as Keras and tf.image.resizeBilinear resize: what a
+  // client of the exported model most likely does, so the page and the export agree.
+  ctx.imageSmoothingQuality = 'medium';
   ctx.drawImage(bitmap, sx, sy, sw, sh, (-w * cover) / 2, (-h * cover) / 2, w * cover, h * cover);
 }
 
