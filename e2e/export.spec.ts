@@ -11,6 +11,9 @@ import {
   setTraining,
   openEditorEachTest,
   trainAndWait,
+  testImage,
+  graphState,
+  maxDiff,
 } from './fixtures';
 
 const PER_CLASS = 20;
@@ -29,37 +32,6 @@ async function readDownload(download: Download): Promise<Buffer> {
   const path = await download.path();
   return readFileSync(path);
 }
-
-/** Test image: the exact probabilities the page got for one image, by class name. */
-async function testImage(page: Page, file: string, name: string): Promise<Map<string, number>> {
-  await page.getByLabel('Test image').setInputFiles(file);
-  const predictions = page.getByLabel('Predictions');
-  await expect(predictions.getByRole('img')).toHaveAttribute('alt', name);
-  const items = predictions.locator('li[data-probability]');
-  await expect(items).toHaveCount(2);
-  const pairs = await items.evaluateAll((lis) =>
-    lis.map(
-      (li) => [li.getAttribute('data-label') ?? '', Number(li.getAttribute('data-probability'))] as const,
-    ),
-  );
-  return new Map(pairs);
-}
-
-/** Every layer node on the canvas with its freeze state. */
-async function graphState(page: Page): Promise<Record<string, string | null>> {
-  return page.locator('[data-testid^="rf__node-"]').evaluateAll((nodes) =>
-    Object.fromEntries(
-      nodes.map((n) => {
-        const name = (n.getAttribute('data-testid') ?? '').slice('rf__node-'.length);
-        const freeze = n.querySelector(`button[aria-label="Freeze ${CSS.escape(name)}"]`);
-        return [name, freeze?.getAttribute('aria-pressed') ?? null];
-      }),
-    ),
-  );
-}
-
-const maxDiff = (a: Map<string, number>, b: Map<string, number>) =>
-  Math.max(...[...a].map(([label, p]) => Math.abs(p - (b.get(label) ?? Number.NaN))));
 
 test.describe('export', () => {
   openEditorEachTest();
@@ -97,7 +69,7 @@ test.describe('export', () => {
     const set = twoClassSet(SEED, PER_CLASS, 64);
     const index = set.images.findIndex((img) => img.label === 0);
     const imageName = `img_${index}.png`;
-    const shown = await testImage(page, join(dir, labels[0], imageName), imageName);
+    const shown = await testImage(page, join(dir, labels[0], imageName));
 
     const download = await downloadFrom(page, 'Export model');
     expect(download.suggestedFilename()).toBe('Tiny CNN.zip');
@@ -151,7 +123,7 @@ test.describe('export', () => {
     await expect(page.getByTestId('rf__node-shapes_head')).toBeAttached();
     await expect(page.getByTestId('rf__node-retrain_rescaling')).toHaveCount(0);
     expect(await graphState(page)).toEqual(before);
-    const again = await testImage(page, join(dir, labels[0], imageName), imageName);
+    const again = await testImage(page, join(dir, labels[0], imageName));
     expect(maxDiff(shown, again)).toBeLessThanOrEqual(1e-5);
   });
 

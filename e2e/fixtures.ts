@@ -92,3 +92,35 @@ export function openEditorEachTest(): void {
   });
   test.afterEach(() => expect(errors).toEqual([]));
 }
+
+/** Test image: the exact probabilities the page shows for one image, by class name. */
+export async function testImage(page: Page, file: string): Promise<Map<string, number>> {
+  await page.getByLabel('Test image').setInputFiles(file);
+  const predictions = page.getByLabel('Predictions');
+  await expect(predictions.getByRole('img')).toHaveAttribute('alt', file.split('/').pop()!);
+  const items = predictions.locator('li[data-probability]');
+  await expect(items).toHaveCount(2);
+  const pairs = await items.evaluateAll((lis) =>
+    lis.map(
+      (li) => [li.getAttribute('data-label') ?? '', Number(li.getAttribute('data-probability'))] as const,
+    ),
+  );
+  return new Map(pairs);
+}
+
+/** Every layer node on the canvas with its freeze state. */
+export async function graphState(page: Page): Promise<Record<string, string | null>> {
+  return page.locator('[data-testid^="rf__node-"]').evaluateAll((nodes) =>
+    Object.fromEntries(
+      nodes.map((n) => {
+        const name = (n.getAttribute('data-testid') ?? '').slice('rf__node-'.length);
+        const freeze = n.querySelector(`button[aria-label="Freeze ${CSS.escape(name)}"]`);
+        return [name, freeze?.getAttribute('aria-pressed') ?? null];
+      }),
+    ),
+  );
+}
+
+/** Largest difference between two sets of class probabilities. */
+export const maxDiff = (a: Map<string, number>, b: Map<string, number>) =>
+  Math.max(...[...a].map(([label, p]) => Math.abs(p - (b.get(label) ?? Number.NaN))));

@@ -10,6 +10,9 @@ import {
   replaceHead,
   setTraining,
   trainAndWait,
+  testImage,
+  graphState,
+  maxDiff,
 } from './fixtures';
 
 const PER_CLASS = 10;
@@ -24,38 +27,6 @@ async function downloadFrom(page: Page, button: string): Promise<Download> {
 }
 
 const readDownload = async (d: Download) => readFileSync(await d.path());
-
-/** Test image: the probabilities the page shows for one image, by class name. */
-async function testImage(page: Page, file: string): Promise<Map<string, number>> {
-  const name = file.split('/').pop()!;
-  await page.getByLabel('Test image').setInputFiles(file);
-  const predictions = page.getByLabel('Predictions');
-  await expect(predictions.getByRole('img')).toHaveAttribute('alt', name);
-  const items = predictions.locator('li[data-probability]');
-  await expect(items).toHaveCount(2);
-  const pairs = await items.evaluateAll((lis) =>
-    lis.map(
-      (li) => [li.getAttribute('data-label') ?? '', Number(li.getAttribute('data-probability'))] as const,
-    ),
-  );
-  return new Map(pairs);
-}
-
-/** Every layer node on the canvas with its freeze state. */
-async function graphState(page: Page): Promise<Record<string, string | null>> {
-  return page.locator('[data-testid^="rf__node-"]').evaluateAll((nodes) =>
-    Object.fromEntries(
-      nodes.map((n) => {
-        const name = (n.getAttribute('data-testid') ?? '').slice('rf__node-'.length);
-        const freeze = n.querySelector(`button[aria-label="Freeze ${CSS.escape(name)}"]`);
-        return [name, freeze?.getAttribute('aria-pressed') ?? null];
-      }),
-    ),
-  );
-}
-
-const maxDiff = (a: Map<string, number>, b: Map<string, number>) =>
-  Math.max(...[...a].map(([label, p]) => Math.abs(p - (b.get(label) ?? Number.NaN))));
 
 async function openFile(page: Page, name: string, buffer: Buffer) {
   await page.getByRole('button', { name: 'Open model' }).click();

@@ -9,27 +9,13 @@ import {
   setTraining,
   trackErrors,
   trainAndWait,
+  testImage,
 } from './fixtures';
 
 /**
  * Projects: autosave and restore on reload (graph with undo history, images, settings, curves,
  * trained weights), checkpoints during training, project files, and the Projects menu.
  */
-
-/** Test image: the exact probabilities the page got for one image, by class name. */
-async function testImage(page: Page, file: string): Promise<Map<string, number>> {
-  await page.getByLabel('Test image').setInputFiles(file);
-  const predictions = page.getByLabel('Predictions');
-  await expect(predictions.getByRole('img')).toHaveAttribute('alt', file.split('/').pop()!);
-  const items = predictions.locator('li[data-probability]');
-  await expect(items).toHaveCount(2);
-  const pairs = await items.evaluateAll((lis) =>
-    lis.map(
-      (li) => [li.getAttribute('data-label') ?? '', Number(li.getAttribute('data-probability'))] as const,
-    ),
-  );
-  return new Map(pairs);
-}
 
 function expectSame(a: Map<string, number>, b: Map<string, number>, tol = 1e-5) {
   expect([...b.keys()].sort()).toEqual([...a.keys()].sort());
