@@ -124,13 +124,16 @@ export function createDatasetStore(
   };
 
   return create<DatasetState>()((set, get) => {
-    db = withMemoryFallback(db, () => {
-      set({ persistent: false });
-      deps.alert(
-        'warning',
-        'Storage is full: from now on the dataset is kept in memory only, so new images and changes are lost when the page is closed or reloaded. Free disk space or delete classes you no longer need, then reload to save again.',
-      );
-    });
+    /** Every dataset database moves to memory when storage is full, the project's own included. */
+    const withFallback = (primary: DatasetDb): DatasetDb =>
+      withMemoryFallback(primary, () => {
+        set({ persistent: false });
+        deps.alert(
+          'warning',
+          'Storage is full: from now on the dataset is kept in memory only, so new images and changes are lost when the page is closed or reloaded. Free disk space or delete classes you no longer need, then reload to save again.',
+        );
+      });
+    db = withFallback(db);
     /** Writes the current index after the writes before it; a failure is reported, not thrown. */
     const saveIndex = (): Promise<void> => {
       const index: DatasetIndex = { version: 1, classes: get().classes };
@@ -396,7 +399,7 @@ export function createDatasetStore(
         if (flushTimer) flush();
         await saving;
         for (const id of [...thumbUrls.keys()]) forgetThumb(id);
-        db = next;
+        db = withFallback(next);
         loading = null;
         set({ classes: [], images: {}, selectedClass: null, persistent: next.persistent });
         await get().load();
