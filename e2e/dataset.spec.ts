@@ -1,10 +1,10 @@
 import { expect, test, type Locator } from '@playwright/test';
 import { zipSync } from 'fflate';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { trackErrors } from './fixtures';
+import { FLOWERS, hasFlowers, trackErrors } from './fixtures';
 
 /** The parts of scripts/synthetic-images.mjs used here (plain ESM without type declarations). */
 interface Synthetic {
@@ -180,4 +180,37 @@ test('a .zip of class folders is read like a folder; a zip bomb is refused', asy
   await expectCounts(dataset, { red_blobs: 5, blue_stripes: 5 });
   await expect(dataset.getByText(/^class_1: /)).toHaveCount(0);
   expect(errors).toEqual([]);
+});
+
+test('a JPEG that needs no downscaling is stored byte for byte (no second compression)', async ({ page }) => {
+  test.skip(!hasFlowers, `../shared/datasets/flowers-dt is absent (looked in ${FLOWERS})`);
+  const dir = join(FLOWERS, 'train', 'tulips');
+  const name = readdirSync(dir).filter((f) => f.endsWith('.jpg'))[0];
+  const file = join(dir, name);
+  const folder = join(mkdtempSync(join(tmpdir(), 'retrain-jpeg-')), 'tulips');
+  mkdirSync(folder);
+  writeFileSync(join(folder, name), readFileSync(file));
+  await page.goto('/');
+  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await page.getByLabel('Add image folder').setInputFiles(folder);
+  await expect(page.getByText(/^tulips: 1 images?$/)).toBeVisible({ timeout: 60_000 });
+  const stored = await page.evaluate(
+    () =>
+      new Promise<number[][]>((resolve, reject) => {
+        const open = indexedDB.open('retrain-dataset');
+        open.onerror = () => reject(open.error);
+        open.onsuccess = () => {
+          const tx = open.result.transaction('dataset', 'readonly');
+          const all = tx.objectStore('dataset').getAll();
+          all.onsuccess = async () => {
+            const blobs = (all.result as unknown[]).filter((v): v is Blob => v instanceof Blob);
+            resolve(await Promise.all(blobs.map(async (b) => [...new Uint8Array(await b.arrayBuffer())])));
+          };
+        };
+      }),
+  );
+  const original = [...readFileSync(file)];
+  expect(
+    stored.some((bytes) => bytes.length === original.length && bytes.every((v, i) => v === original[i])),
+  ).toBe(true);
 });
