@@ -97,6 +97,13 @@ const defaultDeps = (): DatasetDeps => ({
 });
 
 const FLUSH_MS = 150;
+/**
+ * Each flush copies the image table and rewrites the index, so its cost grows with the dataset:
+ * large datasets flush less often (one more millisecond per 10 images, at most a second) to keep
+ * the main thread's share of an intake flat.
+ */
+export const flushDelay = (imageCount: number): number =>
+  Math.min(1000, FLUSH_MS + Math.floor(imageCount / 10));
 
 const images = (n: number): string => (n === 1 ? '1 image' : `${n} images`);
 
@@ -162,7 +169,7 @@ export function createDatasetStore(
       if (ids.length) void afterSave.then(() => db.deleteImages(ids)).catch(() => undefined);
     };
 
-    // Stored images and progress reach the state at most every FLUSH_MS: thousands of images
+    // Stored images and progress reach the state at most every flushDelay(): thousands of images
     // arrive in chunks of a few, and each state change re-renders the panel and rewrites the index.
     let pending: DatasetImage[] = [];
     let flushTimer: ReturnType<typeof setTimeout> | null = null;
@@ -176,7 +183,7 @@ export function createDatasetStore(
       else set(extra);
     };
     const scheduleFlush = () => {
-      flushTimer ??= setTimeout(flush, FLUSH_MS);
+      flushTimer ??= setTimeout(flush, flushDelay(get().classes.reduce((n, c) => n + c.imageIds.length, 0)));
     };
 
     const commit = (added: NewImage[]) => {
