@@ -24,12 +24,20 @@ describe.skipIf(!existsSync(join(models, 'tiny_cnn/model.json')))(
       expect(s.suffix).toEqual(['dense_1', 'dropout_1', 'dense_2']);
     });
 
-    it('never puts Dropout in the prefix, even when everything around it is frozen', () => {
+    it('keeps a Dropout that is not frozen in the suffix, even between frozen layers', () => {
       const g = setTrainable(load('tiny_cnn'), ['conv1', 'conv2', 'conv3', 'dense_1'], false);
       const s = split(g);
       expect(s.cut).toEqual(['dense_1']);
       expect(s.prefix.has('dropout_1')).toBe(false);
       expect(s.suffix).toEqual(['dropout_1', 'dense_2']);
+    });
+
+    it('puts a frozen Dropout in the prefix: the frozen part runs in inference mode', () => {
+      const g = setTrainable(load('tiny_cnn'), ['conv1', 'conv2', 'conv3', 'dense_1', 'dropout_1'], false);
+      const s = split(g);
+      expect(s.cut).toEqual(['dropout_1']);
+      expect(s.prefix.has('dropout_1')).toBe(true);
+      expect(s.suffix).toEqual(['dense_2']);
     });
 
     it('keeps a frozen layer after a trainable one out of the prefix', () => {

@@ -50,7 +50,9 @@ export function splitGraph(graph: ModelGraph, hasWeights: (layer: LayerNode) => 
       prefix.add(layer.name);
       continue;
     }
-    if (STOCHASTIC_LAYERS.has(layer.className)) continue;
+    // A Dropout that is not frozen regularises what trains after it; a frozen one is part of
+    // the frozen base, which runs in inference mode (Keras's `base(x, training=False)`).
+    if (STOCHASTIC_LAYERS.has(layer.className) && layer.trainable !== false) continue;
     const inputsFrozen = layer.inbound.length > 0 && layer.inbound.every((n) => prefix.has(n));
     if (!inputsFrozen) continue;
     if (hasWeights(layer) && layer.trainable !== false) continue;

@@ -110,13 +110,16 @@ export function buildSuffix(graph: ModelGraph, model: tf.LayersModel, split: Pre
         return v;
       });
       let out: tf.Tensor;
-      if (training && rng && DROPOUTS.has(node.className)) {
+      if (training && rng && DROPOUTS.has(node.className) && layer.trainable) {
         out = seededDropout(layer, inputs[0], rng);
       } else {
         // Frozen BatchNormalization must normalise with its moving statistics and leave them
         // alone; TF.js would otherwise use batch statistics and update the averages.
+        // A frozen Dropout (or noise layer) likewise runs in inference mode: it passes its input on.
         const layerTraining =
-          node.className === 'BatchNormalization' ? training && layer.trainable : training;
+          node.className === 'BatchNormalization' || STOCHASTIC_LAYERS.has(node.className)
+            ? training && layer.trainable
+            : training;
         out = layer.apply(inputs.length === 1 ? inputs[0] : inputs, { training: layerTraining }) as tf.Tensor;
       }
       values.set(node.name, out);
