@@ -13,7 +13,7 @@ import {
 import { ProjectFileError, readProjectFile, writeProjectFile } from '../project/projectFile';
 import type { ProjectContent, ProjectEditor, ProjectMeta, ProjectTraining } from '../project/types';
 import { trainingClient } from '../training/client/trainingClient';
-import { DEFAULT_SETTINGS, type TrainedWeights } from '../training/shared/types';
+import { DEFAULT_SETTINGS, withDefaultSettings, type TrainedWeights } from '../training/shared/types';
 import { useDataset } from './datasetStore';
 import { useEditor } from './editorStore';
 import { isTraining, useTraining } from './trainingStore';
@@ -281,6 +281,8 @@ async function show(meta: ProjectMeta, parts: ProjectParts, first: boolean): Pro
     const { interrupted: _i, ...saved } = training;
     useTraining.setState({
       ...saved,
+      // Projects saved before a setting existed get its default.
+      settings: withDefaultSettings(saved.settings),
       statusText: interruptedText(training, weights),
       batch: 0,
       batches: 0,

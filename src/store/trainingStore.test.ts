@@ -79,4 +79,20 @@ describe('training store', () => {
     expect(useEditor.getState().graph).toBe(before);
     useTraining.getState().setSettings({ learningRate: 0.001 });
   });
+
+  it('refuses a cache memory budget that is not a positive number, naming the setting', async () => {
+    for (const bad of [0, -1, Number.NaN]) {
+      fake.train.mockClear();
+      useEditor.setState({ alerts: [] });
+      useTraining.getState().setSettings({ cacheMemoryMiB: bad });
+      await useTraining.getState().start();
+      expect(fake.train).not.toHaveBeenCalled();
+      expect(useEditor.getState().alerts.map((a) => a.message)).toEqual([
+        expect.stringMatching(
+          /^Cache memory budget .* MiB is not a positive number: set Cache memory budget \(MiB\) in the Training panel/,
+        ),
+      ]);
+    }
+    useTraining.getState().setSettings({ cacheMemoryMiB: 1024 });
+  });
 });

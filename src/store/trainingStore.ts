@@ -36,7 +36,7 @@ export interface TrainingState {
   etaSeconds: number | null;
   backend: BackendName | null;
   backendReason: string;
-  cache: { done: number; total: number; reused: boolean } | null;
+  cache: { done: number; total: number; reused: boolean; storage: 'memory' | 'indexeddb' } | null;
   result: TrainResult | null;
   /** Class names the last result refers to, in output order. */
   resultLabels: string[];
@@ -99,6 +99,12 @@ function precheck(labels: string[], counts: number[]): { message: string; fix?: 
   if (!Number.isFinite(lr) || lr <= 0 || lr > MAX_LEARNING_RATE) {
     return {
       message: `Learning rate ${lr} is ${lr > 0 ? 'far too high' : 'not a positive number'}: training would wreck the weights. Set Learning rate in the Training panel to a value above 0 and at most ${MAX_LEARNING_RATE} (0.001 is a good start).`,
+    };
+  }
+  const budget = useTraining.getState().settings.cacheMemoryMiB;
+  if (typeof budget !== 'number' || !Number.isFinite(budget) || budget <= 0) {
+    return {
+      message: `Cache memory budget ${String(budget)} MiB is not a positive number: set Cache memory budget (MiB) in the Training panel (More settings) to a number above 0 (${DEFAULT_SETTINGS.cacheMemoryMiB} is the default; a lower value keeps less in memory and stores the rest in the browser's storage).`,
     };
   }
   const out = outputUnits();
@@ -188,7 +194,7 @@ export const useTraining = create<TrainingState>()((set, get) => ({
           break;
         case 'cache':
           set({
-            cache: { done: e.done, total: e.total, reused: e.reused },
+            cache: { done: e.done, total: e.total, reused: e.reused, storage: e.storage },
             imagesPerSecond: e.imagesPerSecond,
             statusText: e.reused ? 'Reusing cached features' : `Caching frozen features ${e.done}/${e.total}`,
           });

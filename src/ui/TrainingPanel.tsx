@@ -296,6 +296,14 @@ export function TrainingPanel() {
             disabled={running || !s.augmentation.enabled}
             onChange={(v) => set({ augmentation: { ...s.augmentation, brightness: v } })}
           />
+          <NumberField
+            label="Cache memory budget (MiB)"
+            title="Memory the cached outputs of the frozen layers may take; beyond it they are kept in the browser's storage (IndexedDB) and read back for each batch. Lower it on a machine with little memory."
+            value={s.cacheMemoryMiB}
+            min={0}
+            disabled={running}
+            onChange={(v) => set({ cacheMemoryMiB: v })}
+          />
         </div>
       </details>
       <div className="train-buttons">
@@ -327,6 +335,7 @@ export function TrainingPanel() {
         <p className="hint">
           Frozen-feature cache:{' '}
           {t.cache.reused ? 'reused from the last run' : `${t.cache.done}/${t.cache.total} images`}
+          {t.cache.storage === 'indexeddb' ? ", kept in the browser's storage (IndexedDB)" : ''}
         </p>
       ) : null}
       {t.statusText ? <p className="hint">{t.statusText}</p> : null}

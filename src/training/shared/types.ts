@@ -48,6 +48,11 @@ export interface TrainSettings {
   backend: BackendChoice;
   preprocessing: Preprocessing;
   resize: ResizeMode;
+  /**
+   * MiB of memory the frozen-prefix cache may take; a larger cache goes to the browser's storage
+   * (IndexedDB) and is read back for each batch. Lower it on a machine with little memory.
+   */
+  cacheMemoryMiB: number;
 }
 
 export const DEFAULT_SETTINGS: TrainSettings = {
@@ -65,7 +70,22 @@ export const DEFAULT_SETTINGS: TrainSettings = {
   backend: 'auto',
   preprocessing: '0..1',
   resize: 'center-crop',
+  cacheMemoryMiB: 1024,
 };
+
+/**
+ * Saved settings completed with the defaults: a project saved before a setting existed still
+ * loads, with that setting at its default.
+ */
+export function withDefaultSettings(saved: Partial<TrainSettings> | null | undefined): TrainSettings {
+  const s = saved ?? {};
+  return {
+    ...DEFAULT_SETTINGS,
+    ...s,
+    earlyStopping: { ...DEFAULT_SETTINGS.earlyStopping, ...s.earlyStopping },
+    augmentation: { ...DEFAULT_SETTINGS.augmentation, ...s.augmentation },
+  };
+}
 
 /** One training image: its dataset id, class index and encoded bytes (JPEG/PNG/WebP...). */
 export interface TrainImage {
@@ -109,7 +129,15 @@ export type TrainEvent =
   /** The model's weights after a finished epoch (the checkpoint a reload continues from). */
   | { type: 'checkpoint'; weights: TrainedWeights }
   | { type: 'backend'; backend: BackendName; reason: string }
-  | { type: 'cache'; done: number; total: number; imagesPerSecond: number; reused: boolean }
+  | {
+      type: 'cache';
+      done: number;
+      total: number;
+      imagesPerSecond: number;
+      reused: boolean;
+      /** Where the cached activations are kept: memory, or the browser's storage when over budget. */
+      storage: 'memory' | 'indexeddb';
+    }
   | { type: 'batch'; epoch: number; batch: number; batches: number; loss: number; imagesPerSecond: number }
   | {
       type: 'epoch';

@@ -11,6 +11,7 @@ import {
 } from '../shared/types';
 import { createTrainingApi, type WorkerDeps } from './api';
 import type { WeightMap } from './compile';
+import { createMemorySpill, type MemorySpill } from './spill';
 import { blobSource, convGraph, modelWithWeights, pixelBlob, syntheticImages } from './testkit';
 
 const SIZE = 8;
@@ -192,5 +193,160 @@ describe('the worker API', () => {
     expect(Math.abs(afterOne - warm)).toBeGreaterThan(1e-6);
     expect(Math.abs(afterOne - base)).toBeGreaterThan(1e-6);
     expect(tf.memory().numTensors).toBe(start);
+  });
+});
+
+describe('the cache over its memory budget', () => {
+  // 20 images × 8·8·4 floats (the bn_a cut) = 20 KiB of activations per view; the budget is 10 KiB.
+  const SMALL = 10 / 1024;
+  // Augmented views make rows of one image differ: reading back the wrong view changes the run.
+  const AUG = { augmentation: { ...DEFAULT_SETTINGS.augmentation, enabled: true, views: 2 } };
+  const statusTexts = (events: TrainEvent[]) => events.flatMap((e) => (e.type === 'status' ? [e.text] : []));
+
+  it('spills to the browser storage, trains exactly as from memory, reuses the spill and refills when the key changes', async () => {
+    const start = tf.memory().numTensors;
+    let spill: MemorySpill | null = null;
+    const api = createTrainingApi(deps({ spill: () => (spill = createMemorySpill()) }));
+    const events: TrainEvent[] = [];
+    const spilled = await api.train(request({ ...AUG, cacheMemoryMiB: SMALL }), (e) => events.push(e));
+    expect(spilled.status).toBe('finished');
+    expect(statusTexts(events)).toContainEqual(
+      expect.stringMatching(
+        /^The frozen layers' outputs take 0\.059 MiB, more than the 0\.0098 MiB cache budget .*: they are kept in the browser's storage \(IndexedDB\) and read back for each batch\./,
+      ),
+    );
+    const fills = events.filter((e) => e.type === 'cache');
+    expect(fills.length).toBeGreaterThan(1);
+    expect(fills.every((e) => e.type === 'cache' && !e.reused && e.storage === 'indexeddb')).toBe(true);
+    expect(fills.at(-1)).toMatchObject({ done: 20, total: 20 });
+    expect(spill!.size).toBe(60);
+    const puts = spill!.puts;
+    expect(puts).toBeGreaterThan(1);
+    expect(spill!.gets).toBeGreaterThan(0);
+
+    // The same run with the cache in memory gives the same numbers, bit for bit.
+    const inMemory = createTrainingApi(deps({ spill: () => createMemorySpill() }));
+    const memEvents: TrainEvent[] = [];
+    const fromMemory = await inMemory.train(request(AUG), (e) => memEvents.push(e));
+    expect(memEvents.some((e) => e.type === 'cache' && e.storage === 'memory')).toBe(true);
+    expect(spilled.history).toEqual(fromMemory.history);
+    expect(spilled.validation).toEqual(fromMemory.validation);
+    expect(spilled.valAccuracy).toBe(fromMemory.valAccuracy);
+    inMemory.dispose();
+
+    // A second run with the same key reads the spilled rows again: no refill.
+    const again: TrainEvent[] = [];
+    const second = await api.train(request({ ...AUG, cacheMemoryMiB: SMALL }), (e) => again.push(e));
+    expect(second.status).toBe('finished');
+    expect(again.filter((e) => e.type === 'cache')).toEqual([
+      { type: 'cache', done: 20, total: 20, imagesPerSecond: 0, reused: true, storage: 'indexeddb' },
+    ]);
+    expect(second.timing.cacheMs).toBe(0);
+    expect(spill!.puts).toBe(puts);
+    expect(second.history[0].loss).toBeLessThan(spilled.history[0].loss);
+
+    // Other preprocessing is another key: the stale rows are replaced, not reused.
+    const oldKey = spill!.cacheKey;
+    const third: TrainEvent[] = [];
+    await api.train(request({ ...AUG, cacheMemoryMiB: SMALL, preprocessing: '-1..1' }), (e) => third.push(e));
+    expect(third.some((e) => e.type === 'cache' && e.reused)).toBe(false);
+    expect(third.some((e) => e.type === 'cache' && e.done === 20 && e.storage === 'indexeddb')).toBe(true);
+    expect(spill!.puts).toBe(2 * puts);
+    expect(spill!.cacheKey).not.toBe(oldKey);
+    expect(spill!.size).toBe(60);
+
+    // A run that fits in memory frees the spilled rows of the old key.
+    await api.train(request({ ...AUG, epochs: 1 }), () => {});
+    expect(spill!.size).toBe(0);
+    expect(spill!.cacheKey).toBeNull();
+
+    // Lowering the budget drops the in-memory cache of the same key: it is spilled instead.
+    await api.train(request({ ...AUG, epochs: 1, cacheMemoryMiB: SMALL }), () => {});
+    expect(spill!.size).toBe(60);
+    api.dispose();
+    await Promise.resolve();
+    expect(spill!.size).toBe(0);
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('runs live when the browser storage has no room or runs out, freeing what it wrote', async () => {
+    const noRoom = createMemorySpill({ roomBytes: 4096 });
+    const api = createTrainingApi(deps({ spill: () => noRoom }));
+    const events: TrainEvent[] = [];
+    const result = await api.train(request({ epochs: 1, cacheMemoryMiB: SMALL }), (e) => events.push(e));
+    expect(result.status).toBe('finished');
+    expect(statusTexts(events)).toContainEqual(
+      expect.stringMatching(
+        /and the browser's storage has only 0\.0039 MiB free: they are computed again for every batch instead/,
+      ),
+    );
+    expect(events.some((e) => e.type === 'cache')).toBe(false);
+    expect(noRoom.puts).toBe(0);
+    api.dispose();
+
+    const full = createMemorySpill({ quotaBytes: 8192 });
+    const api2 = createTrainingApi(deps({ spill: () => full }));
+    const events2: TrainEvent[] = [];
+    const result2 = await api2.train(request({ epochs: 1, cacheMemoryMiB: SMALL }), (e) => events2.push(e));
+    expect(result2.status).toBe('finished');
+    expect(result2.history).toHaveLength(1);
+    expect(statusTexts(events2)).toContainEqual(
+      expect.stringMatching(/the browser's storage ran out while storing them .*: they are computed again/),
+    );
+    expect(full.puts).toBeGreaterThan(0);
+    expect(full.size).toBe(0);
+    // Nothing is kept to reuse: the next run tries again.
+    const again: TrainEvent[] = [];
+    await api2.train(request({ epochs: 1, cacheMemoryMiB: SMALL }), (e) => again.push(e));
+    expect(again.some((e) => e.type === 'cache' && e.reused)).toBe(false);
+    api2.dispose();
+  });
+
+  it('stops while spilling without keeping half a cache', async () => {
+    const start = tf.memory().numTensors;
+    const spill = createMemorySpill();
+    const api = createTrainingApi(deps({ spill: () => spill }));
+    const result = await api.train(request({ cacheMemoryMiB: SMALL }), (e) => {
+      if (e.type === 'cache') api.stop();
+    });
+    expect(result.status).toBe('stopped');
+    expect(result.history).toHaveLength(0);
+    expect(spill.size).toBe(0);
+    const events: TrainEvent[] = [];
+    await api.train(request({ epochs: 1, cacheMemoryMiB: SMALL }), (e) => events.push(e));
+    expect(events.some((e) => e.type === 'cache' && e.reused)).toBe(false);
+    expect(spill.size).toBe(20);
+    api.dispose();
+    expect(tf.memory().numTensors).toBe(start);
+  });
+
+  it('fails the run, saying what to do, when spilled rows vanish, and refills next time', async () => {
+    const spill = createMemorySpill();
+    const api = createTrainingApi(deps({ spill: () => spill }));
+    await api.train(request({ epochs: 1, cacheMemoryMiB: SMALL }), () => {});
+    // Another tab refilled the store with its own key.
+    await spill.begin('another tab');
+    const lost = await api.train(request({ epochs: 1, cacheMemoryMiB: SMALL }), () => {});
+    expect(lost.status).toBe('failed');
+    expect(lost.message).toMatch(/in the browser's storage \(IndexedDB\) were replaced .*train again/);
+    const events: TrainEvent[] = [];
+    const next = await api.train(request({ epochs: 1, cacheMemoryMiB: SMALL }), (e) => events.push(e));
+    expect(next.status).toBe('finished');
+    expect(events.some((e) => e.type === 'cache' && !e.reused && e.done === 20)).toBe(true);
+    api.dispose();
+  });
+
+  it('refuses a budget that is not a positive number', async () => {
+    const api = createTrainingApi(deps());
+    for (const bad of [0, -5, Number.NaN]) {
+      const result = await api.train(request({ cacheMemoryMiB: bad }), () => {});
+      expect(result).toMatchObject({
+        status: 'failed',
+        message: expect.stringMatching(
+          /^Cache memory budget .* MiB is not a positive number: set Cache memory budget \(MiB\)/,
+        ),
+      });
+    }
+    api.dispose();
   });
 });

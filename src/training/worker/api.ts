@@ -3,26 +3,20 @@ import * as Comlink from 'comlink';
 import type { ModelGraph } from '../../core/types';
 import type { Preprocessing, WeightSource } from '../../export/modelFiles';
 import type { ExportedModel, ExportOptions, TrainingWorkerApi } from '../shared/api';
-import type {
-  AugmentationSettings,
-  BackendChoice,
-  BackendName,
-  ModelRef,
-  Prediction,
-  ResizeMode,
-  TrainEvent,
-  TrainRequest,
-  TrainResult,
-  TrainedWeights,
-} from '../shared/types';
 import {
-  cacheKey,
-  cutInfo,
-  prefixRunner,
-  prepareFeatures,
-  type ActivationStore,
-  type ImageSource,
-} from './cache';
+  DEFAULT_SETTINGS,
+  type AugmentationSettings,
+  type BackendChoice,
+  type BackendName,
+  type ModelRef,
+  type Prediction,
+  type ResizeMode,
+  type TrainEvent,
+  type TrainRequest,
+  type TrainResult,
+  type TrainedWeights,
+} from '../shared/types';
+import { cacheKey, cutInfo, prefixRunner, type ImageSource, type RowStore } from './cache';
 import { buildModel, snapshotWeights, type CompiledModel, type WeightMap } from './compile';
 import { packWeights, unpackWeights } from './checkpoint';
 import { checkDataset, stratifiedSplit, TrainingInputError } from './dataset';
@@ -30,6 +24,8 @@ import { exportLayersModel } from './exportModel';
 import type { ImageSpec } from './images';
 import { evaluate, trainLoop } from './loop';
 import { confusionMatrix, perClassMetrics } from './metrics';
+import { prepareFeatures } from './prepare';
+import type { RowSpill } from './spill';
 import { needsConvGradients, splitGraph, weightsFromGraph, weightsFromModel } from './split';
 import { buildSuffix, endsInSoftmax } from './suffix';
 
@@ -51,8 +47,16 @@ export interface WorkerDeps {
     seed: number,
   ): ImageSource;
   loadWeights(source: WeightSource): Promise<WeightMap>;
-  /** Bytes of Float32 activations the cache may hold before the prefix runs live instead. */
+  /**
+   * Bytes of Float32 activations the cache may hold in memory, overriding the run's
+   * `cacheMemoryMiB` setting (tests).
+   */
   cacheBudgetBytes?: number;
+  /**
+   * Storage for a cache over the memory budget (IndexedDB in the worker); created on first use.
+   * Without it such a cache is not kept: the prefix runs live on every batch.
+   */
+  spill?: () => RowSpill;
   /** Images per prefix inference batch while caching. */
   prefixBatchSize?: number;
   now?: () => number;
@@ -64,7 +68,19 @@ export interface TrainingWorker extends TrainingWorkerApi {
   dispose(): void;
 }
 
-const DEFAULT_BUDGET = 1024 * 1024 * 1024;
+const MIB = 1024 * 1024;
+
+/** The run's memory budget for the cache, from its settings (refused when not a positive number). */
+function budgetBytes(settings: TrainRequest['settings']): number {
+  // Requests from pages older than the setting have none: they get the default.
+  const m = settings.cacheMemoryMiB ?? DEFAULT_SETTINGS.cacheMemoryMiB;
+  if (typeof m !== 'number' || !Number.isFinite(m) || m <= 0) {
+    throw new TrainingInputError(
+      `Cache memory budget ${String(m)} MiB is not a positive number: set Cache memory budget (MiB) in the Training panel above 0 (${DEFAULT_SETTINGS.cacheMemoryMiB} is the default).`,
+    );
+  }
+  return m * MIB;
+}
 
 interface ModelState {
   id: string;
@@ -86,7 +102,15 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
   let state: ModelState | null = null;
   /** Trained weights set for a model before it is loaded (a restored project). */
   let pendingTrained: { id: string; weights: TrainedWeights | null } | null = null;
-  let cache: { key: string; store: ActivationStore } | null = null;
+  let cache: { key: string; store: RowStore } | null = null;
+  let spill: RowSpill | null = null;
+  const getSpill = () => (deps.spill ? (spill ??= deps.spill()) : null);
+  /** Forgets the cache, freeing spilled rows: they can be hundreds of MiB of the user's disk. */
+  const dropCache = (): Promise<void> => {
+    const old = cache;
+    cache = null;
+    return old?.store.release?.().catch(() => {}) ?? Promise.resolve();
+  };
   let backend: { backend: BackendName; reason: string } | null = null;
   let running = false;
   let stopRequested = false;
@@ -109,7 +133,7 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
     disposeMap(state.pretrained);
     disposeMap(state.trained);
     state = null;
-    cache = null;
+    void dropCache();
   }
 
   async function ensureBackend(choice: BackendChoice, needsConv: boolean) {
@@ -240,6 +264,7 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
     const { model: ref, images, labels: classNames, settings } = request;
     const labels = images.map((img) => img.label);
     checkDataset(labels, classNames);
+    const budget = deps.cacheBudgetBytes ?? budgetBytes(settings);
     const graphSplit = splitGraph(ref.graph, weightsFromGraph(ref.graph));
     const chosen = await ensureBackend(settings.backend, needsConvGradients(ref.graph, graphSplit));
     emit({ type: 'backend', ...chosen });
@@ -280,7 +305,9 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
       augmentation: aug,
       seed: settings.seed,
     });
-    if (cache?.key !== key) cache = null;
+    // A lowered budget applies to the kept cache too: the user may be freeing memory.
+    const stale = cache && (cache.key !== key || cache.store.lost || cache.store.memoryBytes > budget);
+    if (stale) await dropCache();
     const prepared = await prepareFeatures({
       key,
       reuse: cache?.store ?? null,
@@ -288,7 +315,8 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
       source,
       run: prefixRunner(model, split),
       views: 1 + augmentedViews,
-      budgetBytes: deps.cacheBudgetBytes ?? DEFAULT_BUDGET,
+      budgetBytes: budget,
+      spill: getSpill(),
       prefixBatchSize: deps.prefixBatchSize ?? 16,
       emit,
       shouldStop: () => stopRequested,
@@ -408,7 +436,7 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
         state.compiled = null;
         disposeMap(state.trained);
         state.trained = map;
-        cache = null;
+        void dropCache();
       } else {
         dropModel();
         pendingTrained = { id: modelId, weights };
@@ -435,7 +463,7 @@ export function createTrainingApi(deps: WorkerDeps): TrainingWorker {
     dispose: () => {
       dropModel();
       pendingTrained = null;
-      cache = null;
+      void dropCache();
     },
   };
 }

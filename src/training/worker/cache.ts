@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ModelGraph } from '../../core/types';
-import type { AugmentationSettings, ResizeMode, TrainEvent } from '../shared/types';
+import type { AugmentationSettings, ResizeMode } from '../shared/types';
 import type { Preprocessing } from '../../export/modelFiles';
 import { Hasher } from './random';
 import type { PrefixSplit } from './split';
@@ -63,9 +63,8 @@ export function prefixRunner(model: tf.LayersModel, split: PrefixSplit): PrefixR
 }
 
 /** Cached activations: for each image and view, all cut tensors concatenated. */
-export class ActivationStore {
+export class ActivationStore implements RowStore {
   private readonly rows: Float32Array[][];
-  private readonly offsets: number[];
   readonly rowSize: number;
 
   constructor(
@@ -73,19 +72,17 @@ export class ActivationStore {
     readonly count: number,
     readonly views: number,
   ) {
-    this.offsets = [];
-    let offset = 0;
-    for (const s of cut.sizes) {
-      this.offsets.push(offset);
-      offset += s;
-    }
-    this.rowSize = offset;
+    this.rowSize = cut.sizes.reduce((a, b) => a + b, 0);
     this.rows = Array.from({ length: count }, () => new Array<Float32Array>(views));
   }
 
   /** Bytes the store holds when full. */
   get bytes(): number {
     return this.count * this.views * this.rowSize * 4;
+  }
+
+  get memoryBytes(): number {
+    return this.bytes;
   }
 
   set(image: number, view: number, row: Float32Array): void {
@@ -101,15 +98,37 @@ export class ActivationStore {
 
   /** The cut tensors for a batch (one view per image); the caller disposes them. */
   gather(indices: readonly number[], views: readonly number[]): tf.Tensor[] {
-    return this.cut.sizes.map((size, c) => {
-      const data = new Float32Array(indices.length * size);
-      indices.forEach((image, i) => {
-        const row = this.row(image, views[i]);
-        data.set(row.subarray(this.offsets[c], this.offsets[c] + size), i * size);
-      });
-      return tf.tensor(data, [indices.length, ...this.cut.shapes[c]]);
-    });
+    return rowsToTensors(
+      this.cut,
+      indices.map((image, i) => this.row(image, views[i])),
+    );
   }
+}
+
+/** Splits concatenated rows back into one batch tensor per cut layer; the caller disposes them. */
+export function rowsToTensors(cut: CutInfo, rows: readonly Float32Array[]): tf.Tensor[] {
+  let offset = 0;
+  return cut.sizes.map((size, c) => {
+    const at = offset;
+    offset += size;
+    const data = new Float32Array(rows.length * size);
+    rows.forEach((row, i) => data.set(row.subarray(at, at + size), i * size));
+    return tf.tensor(data, [rows.length, ...cut.shapes[c]]);
+  });
+}
+
+/** Filled cached activations, in memory (ActivationStore) or in the browser's storage (SpilledStore). */
+export interface RowStore {
+  readonly count: number;
+  readonly views: number;
+  /** Bytes it holds in this worker's memory. */
+  readonly memoryBytes: number;
+  /** The cut tensors for a batch (one view per image); the caller disposes them. */
+  gather(indices: readonly number[], views: readonly number[]): tf.Tensor[] | Promise<tf.Tensor[]>;
+  /** Frees what the store keeps outside this worker's memory (spilled rows). */
+  release?(): Promise<void>;
+  /** True once its rows were found missing: it must not be reused. */
+  readonly lost?: boolean;
 }
 
 /** Bytes the cache would need. */
@@ -133,7 +152,7 @@ function stack(images: readonly Float32Array[], height: number, width: number): 
 }
 
 /** Features read from a filled store. */
-export function cachedFeatures(store: ActivationStore): FeatureSource {
+export function cachedFeatures(store: RowStore): FeatureSource {
   return { mode: 'cache', batch: async (indices, views) => store.gather(indices, views) };
 }
 
@@ -164,39 +183,67 @@ export interface FillOptions {
   shouldStop?: () => boolean;
 }
 
-/** Runs the prefix over every image and view into the store; false when stopped. */
-export async function fillStore(
-  store: ActivationStore,
+/** One image view's activations (all cut tensors concatenated). */
+export interface CachedRow {
+  image: number;
+  view: number;
+  row: Float32Array;
+}
+
+/**
+ * Runs the prefix over every image and view, handing each chunk's rows to `write` (each row
+ * its own buffer); false when stopped.
+ */
+export async function fillRows(
+  cut: CutInfo,
+  count: number,
+  viewCount: number,
   source: ImageSource,
   run: PrefixRunner,
   options: FillOptions,
+  write: (rows: CachedRow[]) => void | Promise<void>,
 ): Promise<boolean> {
-  const views = Array.from({ length: store.views }, (_, v) => v);
-  const perChunk = Math.max(1, Math.floor(options.batchSize / store.views));
-  for (let start = 0; start < store.count; start += perChunk) {
+  const views = Array.from({ length: viewCount }, (_, v) => v);
+  const rowSize = cut.sizes.reduce((a, b) => a + b, 0);
+  const perChunk = Math.max(1, Math.floor(options.batchSize / viewCount));
+  for (let start = 0; start < count; start += perChunk) {
     if (options.shouldStop?.()) return false;
-    const images = Array.from({ length: Math.min(perChunk, store.count - start) }, (_, i) => start + i);
+    const images = Array.from({ length: Math.min(perChunk, count - start) }, (_, i) => start + i);
     const pixels = (await Promise.all(images.map((i) => source.load(i, views)))).flat();
     const x = stack(pixels, source.height, source.width);
     const outs = run(x);
     x.dispose();
     const datas = await Promise.all(outs.map((t) => t.data() as Promise<Float32Array>));
     tf.dispose(outs);
+    const rows: CachedRow[] = [];
     images.forEach((image, i) => {
-      for (let v = 0; v < store.views; v++) {
-        const row = new Float32Array(store.rowSize);
+      for (let v = 0; v < viewCount; v++) {
+        const row = new Float32Array(rowSize);
         let offset = 0;
-        store.cut.sizes.forEach((size, c) => {
-          const at = (i * store.views + v) * size;
+        cut.sizes.forEach((size, c) => {
+          const at = (i * viewCount + v) * size;
           row.set(datas[c].subarray(at, at + size), offset);
           offset += size;
         });
-        store.set(image, v, row);
+        rows.push({ image, view: v, row });
       }
     });
-    options.onProgress?.(start + images.length, store.count);
+    await write(rows);
+    options.onProgress?.(start + images.length, count);
   }
   return true;
+}
+
+/** Runs the prefix over every image and view into the store; false when stopped. */
+export function fillStore(
+  store: ActivationStore,
+  source: ImageSource,
+  run: PrefixRunner,
+  options: FillOptions,
+): Promise<boolean> {
+  return fillRows(store.cut, store.count, store.views, source, run, options, (rows) =>
+    rows.forEach((r) => store.set(r.image, r.view, r.row)),
+  );
 }
 
 export interface CacheKeyParts {
@@ -246,66 +293,4 @@ export async function cacheKey(parts: CacheKeyParts): Promise<string> {
     h.words(new Uint32Array(data.buffer, data.byteOffset, data.length));
   }
   return h.digest();
-}
-
-const mib = (bytes: number) => `${Math.round(bytes / (1024 * 1024))} MiB`;
-
-export interface PrepareOptions {
-  key: string;
-  /** A filled store whose key matched, to reuse as is. */
-  reuse: ActivationStore | null;
-  cut: CutInfo;
-  source: ImageSource;
-  run: PrefixRunner;
-  /** Views per image: 1 + augmented views. */
-  views: number;
-  budgetBytes: number;
-  prefixBatchSize: number;
-  emit: (e: TrainEvent) => void;
-  shouldStop: () => boolean;
-  now: () => number;
-}
-
-export interface PreparedFeatures {
-  /** Null when stopped while caching. */
-  features: FeatureSource | null;
-  /** The filled store to keep for the next run (null when running live). */
-  store: ActivationStore | null;
-  cacheMs: number;
-}
-
-/** Reuses the cache, fills a new one, or (over budget) runs the prefix live, reporting as it goes. */
-export async function prepareFeatures(o: PrepareOptions): Promise<PreparedFeatures> {
-  const count = o.source.count;
-  if (o.reuse) {
-    o.emit({ type: 'cache', done: count, total: count, imagesPerSecond: 0, reused: true });
-    return { features: cachedFeatures(o.reuse), store: o.reuse, cacheMs: 0 };
-  }
-  const bytes = cacheBytes(o.cut, count, o.views);
-  if (bytes > o.budgetBytes) {
-    o.emit({
-      type: 'status',
-      text: `The frozen layers' outputs would take ${mib(bytes)}, more than the ${mib(o.budgetBytes)} cache budget: they are computed again for every batch instead, which is slower. Fewer images, fewer augmented views or a later cut (freeze more layers) make them fit.`,
-    });
-    return { features: liveFeatures(o.source, o.run), store: null, cacheMs: 0 };
-  }
-  o.emit({ type: 'status', text: `Caching the outputs of the frozen layers (${o.cut.names.join(', ')})…` });
-  const t0 = o.now();
-  const store = new ActivationStore(o.cut, count, o.views);
-  const filled = await fillStore(store, o.source, o.run, {
-    batchSize: o.prefixBatchSize,
-    shouldStop: o.shouldStop,
-    onProgress: (done, total) =>
-      o.emit({
-        type: 'cache',
-        done,
-        total,
-        imagesPerSecond: (done * 1000) / Math.max(1, o.now() - t0),
-        reused: false,
-      }),
-  });
-  const cacheMs = o.now() - t0;
-  return filled
-    ? { features: cachedFeatures(store), store, cacheMs }
-    : { features: null, store: null, cacheMs };
 }

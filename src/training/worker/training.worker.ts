@@ -3,6 +3,7 @@ import * as Comlink from 'comlink';
 import type { TrainingWorkerApi } from '../shared/api';
 import { createTrainingApi } from './api';
 import { initBackend } from './backend';
+import { idbSpill } from './idbSpill';
 import { blobImageSource } from './images';
 import { loadWeights } from './weightsLoader';
 
@@ -11,6 +12,8 @@ const api = createTrainingApi({
   initBackend,
   imageSource: blobImageSource,
   loadWeights: (source) => loadWeights(source),
+  // A cache over the memory budget (Cache memory budget) goes to IndexedDB.
+  spill: idbSpill,
 });
 
 const exposed: TrainingWorkerApi = {
