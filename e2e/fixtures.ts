@@ -124,3 +124,59 @@ export async function graphState(page: Page): Promise<Record<string, string | nu
 /** Largest difference between two sets of class probabilities. */
 export const maxDiff = (a: Map<string, number>, b: Map<string, number>) =>
   Math.max(...[...a].map(([label, p]) => Math.abs(p - (b.get(label) ?? Number.NaN))));
+
+/** Long tasks (start, duration) and, for frames over 50 ms, what ran in them. */
+export interface LongTaskLog {
+  tasks: [number, number][];
+  frames: string[];
+}
+
+/**
+ * Starts recording the page's long tasks, with Long Animation Frame attribution (which scripts
+ * ran) for frames over 50 ms, so a failing check says what was slow. Read with `longTasks`.
+ */
+export async function watchLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { longTaskLog: LongTaskLog };
+    w.longTaskLog = { tasks: [], frames: [] };
+    new PerformanceObserver((list) =>
+      list.getEntries().forEach((e) => w.longTaskLog.tasks.push([e.startTime, e.duration])),
+    ).observe({ type: 'longtask' });
+    new PerformanceObserver((list) =>
+      list.getEntries().forEach((e) => {
+        const f = e as PerformanceEntry & {
+          blockingDuration: number;
+          scripts: { sourceURL: string; sourceFunctionName: string; invoker: string; duration: number }[];
+        };
+        if (f.duration <= 50) return;
+        const scripts = f.scripts
+          .map(
+            (s) =>
+              `${s.invoker} ${s.sourceFunctionName}@${s.sourceURL.split('/').pop()} ${s.duration.toFixed(0)} ms`,
+          )
+          .join('; ');
+        w.longTaskLog.frames.push(
+          `${f.startTime.toFixed(0)}+${f.duration.toFixed(0)} ms (blocking ${f.blockingDuration.toFixed(0)}): ${scripts || 'no page script (rendering, GC or the test harness)'}`,
+        );
+      }),
+    ).observe({ type: 'long-animation-frame' });
+  });
+}
+
+/** What `watchLongTasks` recorded so far. */
+export async function longTasks(page: Page): Promise<LongTaskLog> {
+  return page.evaluate(() => (window as unknown as { longTaskLog: LongTaskLog }).longTaskLog);
+}
+
+/**
+ * Waits until the page's text contains `text`, checking once a second. Playwright's locator
+ * polling runs on the page's main thread; while long tasks are measured, this keeps the
+ * harness's share out of the measurement.
+ */
+export async function waitForText(page: Page, text: string | RegExp, timeout: number): Promise<void> {
+  const source = typeof text === 'string' ? text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&') : text.source;
+  await page.waitForFunction((re) => new RegExp(re).test(document.body.textContent ?? ''), source, {
+    polling: 1000,
+    timeout,
+  });
+}

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodePNG } from '../scripts/synthetic-images.mjs';
-import { trackErrors } from './fixtures';
+import { longTasks, trackErrors, waitForText, watchLongTasks } from './fixtures';
 import { expectRefused, hostileSuite, snapshot } from './hostile';
 import { animatedGif, cmykJpeg, heicStart, png, tiffStart } from './imageBytes';
 
@@ -239,37 +239,9 @@ test.describe('odd but valid images', () => {
     }
     await page.goto('/');
     await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await watchLongTasks(page);
     await page.evaluate(() => {
-      const w = window as unknown as {
-        longTasks: [number, number][];
-        handedOver: number;
-        handler: number;
-        frames: string[];
-      };
-      w.longTasks = [];
-      new PerformanceObserver((list) =>
-        list.getEntries().forEach((e) => w.longTasks.push([e.startTime, e.duration])),
-      ).observe({ type: 'longtask' });
-      // Long animation frames name the scripts that ran in them: printed when a task is long.
-      w.frames = [];
-      new PerformanceObserver((list) =>
-        list.getEntries().forEach((e) => {
-          const f = e as PerformanceEntry & {
-            blockingDuration: number;
-            scripts: { sourceURL: string; sourceFunctionName: string; invoker: string; duration: number }[];
-          };
-          if (f.duration > 50)
-            w.frames.push(
-              `${f.startTime.toFixed(0)}+${f.duration.toFixed(0)} ms (blocking ${f.blockingDuration.toFixed(0)}): ` +
-                f.scripts
-                  .map(
-                    (s) =>
-                      `${s.invoker} ${s.sourceFunctionName}@${s.sourceURL.split('/').pop()} ${s.duration.toFixed(0)} ms`,
-                  )
-                  .join('; '),
-            );
-        }),
-      ).observe({ type: 'long-animation-frame' });
+      const w = window as unknown as { handedOver: number; handler: number };
       // The page's own change handler runs between these two listeners.
       let start = 0;
       window.addEventListener('change', () => (start = performance.now()), true);
@@ -281,37 +253,21 @@ test.describe('odd but valid images', () => {
     const dataset = page.getByRole('region', { name: 'Dataset' });
     await dataset.getByLabel('Add image folder').setInputFiles(root);
     await expect(dataset.getByRole('progressbar', { name: 'Image intake' })).toBeVisible();
-    // Playwright's locator polling runs on the page's main thread and would be measured too:
-    // while the page works, the end of intake is watched with one cheap query a second.
-    await page.waitForFunction(
-      () =>
-        !document.querySelector('progress[aria-label="Image intake"]') &&
-        /right: 2500 images/.test(document.body.textContent ?? ''),
-      null,
-      { polling: 1000, timeout: 400_000 },
-    );
+    // Checked once a second: Playwright's locator polling would be measured too.
+    await waitForText(page, 'right: 2500 images', 400_000);
     for (const cls of ['left', 'right'])
       await expect(dataset.getByText(`${cls}: 2500 images`, { exact: true })).toBeVisible();
     await expect(dataset.getByRole('progressbar', { name: 'Image intake' })).toHaveCount(0);
     await expect(page.getByRole('alert')).toHaveCount(0);
-    const { longTasks, handedOver, handler, frames } = await page.evaluate(() => {
-      const w = window as unknown as {
-        longTasks: [number, number][];
-        handedOver: number;
-        handler: number;
-        frames: string[];
-      };
-      return {
-        longTasks: w.longTasks,
-        handedOver: w.handedOver,
-        handler: w.handler,
-        frames: w.frames,
-      };
+    const { handedOver, handler } = await page.evaluate(() => {
+      const w = window as unknown as { handedOver: number; handler: number };
+      return { handedOver: w.handedOver, handler: w.handler };
     });
+    const { tasks, frames } = await longTasks(page);
     // The task that hands the 5,000 files to the page (the browser building the FileList, here
     // driven by Playwright) ends with the change event; intake is everything after it.
-    const intake = longTasks.filter(([start]) => start >= handedOver).map(([, d]) => d);
-    const handover = longTasks.filter(([start]) => start < handedOver).map(([, d]) => d);
+    const intake = tasks.filter(([start]) => start >= handedOver).map(([, d]) => d);
+    const handover = tasks.filter(([start]) => start < handedOver).map(([, d]) => d);
     console.log(
       `5,000 images: file hand-over task ${Math.max(0, ...handover).toFixed(0)} ms (the page's change handler ${handler.toFixed(0)} ms of it); ` +
         `intake: ${intake.length} long tasks, longest ${Math.max(0, ...intake).toFixed(0)} ms`,

@@ -9,6 +9,9 @@ import {
   setTraining,
   openEditorEachTest,
   trainAndWait,
+  longTasks,
+  waitForText,
+  watchLongTasks,
 } from './fixtures';
 
 test.describe('training in the worker', () => {
@@ -31,28 +34,18 @@ test.describe('training in the worker', () => {
     const panel = page.getByRole('region', { name: 'Training' });
     await panel.getByRole('button', { name: 'Train', exact: true }).click();
     await expect(page.getByText(/^Epoch [1-9]\d*\/15$/)).toBeVisible({ timeout: 120_000 });
-    await page.evaluate(() => {
-      const w = window as unknown as { longTasks: number[] };
-      w.longTasks = [];
-      new PerformanceObserver((list) =>
-        list.getEntries().forEach((e) => w.longTasks.push(e.duration)),
-      ).observe({ type: 'longtask' });
-    });
-    // Locator polling runs on the page's main thread: the end of the run is watched with one
-    // cheap query a second instead, so the measurement is the page's own work.
-    await page.waitForFunction(() => document.body.textContent?.includes('Training finished'), null, {
-      polling: 1000,
-      timeout: 300_000,
-    });
+    await watchLongTasks(page);
+    // Checked once a second: Playwright's locator polling would be measured too.
+    await waitForText(page, 'Training finished', 300_000);
     await expect(panel.getByText('Training finished')).toBeVisible();
     const acc = Number(await page.getByTestId('val-accuracy').textContent());
     console.log(`Tiny CNN val accuracy: ${acc}`);
     expect(acc).toBeGreaterThanOrEqual(0.9);
     await expect(page.getByText(/^Epoch 15\/15$/)).toBeVisible();
-    const longest = await page.evaluate(() =>
-      Math.max(0, ...(window as unknown as { longTasks: number[] }).longTasks),
-    );
+    const { tasks, frames } = await longTasks(page);
+    const longest = Math.max(0, ...tasks.map(([, d]) => d));
     console.log(`longest main-thread task during training: ${longest.toFixed(0)} ms`);
+    if (frames.length) console.log(`frames over 50 ms:\n${frames.join('\n')}`);
     expect(longest).toBeLessThan(50);
     // The model classifies a new image.
     await page.getByLabel('Test image').setInputFiles(join(dir, labels[0], 'img_0.png'));
