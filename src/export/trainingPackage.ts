@@ -171,6 +171,14 @@ def make_optimizer():
     return keras.optimizers.Adam(learning_rate=LEARNING_RATE)
 
 
+def all_layers(model):
+    """Every layer, nested models' layers included (Teachable Machine exports nest them)."""
+    for layer in model.layers:
+        yield layer
+        if hasattr(layer, "layers"):
+            yield from all_layers(layer)
+
+
 def main():
     args = parse_args()
     keras.utils.set_random_seed(SEED)
@@ -183,12 +191,20 @@ def main():
         # Frozen layers stay frozen: trainable flags are part of the saved model.
         model = keras.models.load_model(args.model)
         model.compile(optimizer=make_optimizer(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    # The page runs frozen layers in inference mode. Keras does that for BatchNormalization only,
+    # so frozen dropout layers are switched off while fitting and restored for saving.
+    frozen_noise = [(layer, layer.rate) for layer in all_layers(model)
+                    if not layer.trainable and isinstance(getattr(layer, "rate", None), float)]
+    for layer, _ in frozen_noise:
+        layer.rate = 0.0
     callbacks = []
     if EARLY_STOPPING:
         callbacks.append(keras.callbacks.EarlyStopping(
             monitor="val_loss" if val is not None else "loss", patience=PATIENCE, restore_best_weights=True))
     model.fit(train, validation_data=val, epochs=args.epochs, callbacks=callbacks,
               class_weight=class_weights(args.data))
+    for layer, rate in frozen_noise:
+        layer.rate = rate
     # Every worker must save (collective ops); only the chief's file is the result.
     out = args.output if is_chief() else os.path.join("/tmp", f"worker_{os.getpid()}_{os.path.basename(args.output)}")
     model.save(out)
