@@ -206,10 +206,21 @@ export async function fillRows(
   const views = Array.from({ length: viewCount }, (_, v) => v);
   const rowSize = cut.sizes.reduce((a, b) => a + b, 0);
   const perChunk = Math.max(1, Math.floor(options.batchSize / viewCount));
+  const chunk = (start: number) =>
+    Array.from({ length: Math.min(perChunk, count - start) }, (_, i) => start + i);
+  // The next chunk's images decode while this one runs through the prefix (the browser decodes
+  // off the worker's thread). A prefetch that fails is reported when its turn comes.
+  const load = (start: number): Promise<Float32Array[]> => {
+    const pending = Promise.all(chunk(start).map((i) => source.load(i, views))).then((p) => p.flat());
+    pending.catch(() => undefined);
+    return pending;
+  };
+  let next = count > 0 ? load(0) : null;
   for (let start = 0; start < count; start += perChunk) {
     if (options.shouldStop?.()) return false;
-    const images = Array.from({ length: Math.min(perChunk, count - start) }, (_, i) => start + i);
-    const pixels = (await Promise.all(images.map((i) => source.load(i, views)))).flat();
+    const images = chunk(start);
+    const pixels = await next!;
+    next = start + perChunk < count ? load(start + perChunk) : null;
     const x = stack(pixels, source.height, source.width);
     const outs = run(x);
     x.dispose();
