@@ -1,6 +1,6 @@
 // `npm run bench`: measures the built app in headless Chromium and prints ratios from one run.
 // Flags: --smoke (tiny sizes, for CI), --json (last line is one JSON object), --no-build.
-/* global window, document, requestAnimationFrame -- used inside page.evaluate callbacks */
+/* global window, document, requestAnimationFrame, MutationObserver -- used inside page.evaluate callbacks */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
