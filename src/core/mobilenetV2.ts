@@ -40,6 +40,16 @@ const BLOCKS: readonly [number, number, number][] = [
 const glorot = { class_name: 'GlorotUniform', config: { seed: null } };
 const zeros = { class_name: 'Zeros', config: {} };
 const ones = { class_name: 'Ones', config: {} };
+/** The initializer, regularizer and constraint fields Keras writes for a Conv2D or Dense. */
+const kernelFields = {
+  kernel_initializer: glorot,
+  bias_initializer: zeros,
+  kernel_regularizer: null,
+  bias_regularizer: null,
+  activity_regularizer: null,
+  kernel_constraint: null,
+  bias_constraint: null,
+};
 
 export interface MobileNetV2Options {
   alpha: number;
@@ -79,13 +89,7 @@ export function mobilenetV2Topology({
         dilation_rate: [1, 1],
         activation: 'linear',
         use_bias: false,
-        kernel_initializer: glorot,
-        bias_initializer: zeros,
-        kernel_regularizer: null,
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
+        ...kernelFields,
       },
       [x],
     );
@@ -193,13 +197,7 @@ export function mobilenetV2Topology({
         units: 1000,
         activation: 'softmax',
         use_bias: true,
-        kernel_initializer: glorot,
-        bias_initializer: zeros,
-        kernel_regularizer: null,
-        bias_regularizer: null,
-        activity_regularizer: null,
-        kernel_constraint: null,
-        bias_constraint: null,
+        ...kernelFields,
       },
       [x],
     );
