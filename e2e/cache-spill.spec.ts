@@ -1,23 +1,12 @@
 import { expect, test } from '@playwright/test';
-import {
-  makeTwoClassFolder,
-  openBuiltin,
-  openEditorEachTest,
-  replaceHead,
-  setTraining,
-  trainAndWait,
-} from './fixtures';
+import { openEditorEachTest, setTraining, tinyCnnWithNewHead, trainAndWait } from './fixtures';
 
 test.describe('frozen-prefix cache over its memory budget', () => {
   openEditorEachTest();
 
   test('goes to IndexedDB, trains, and is reused by the next run', async ({ page }) => {
     test.setTimeout(240_000);
-    const { dir, labels } = makeTwoClassFolder(8);
-    await openBuiltin(page, 'Tiny CNN', 'conv1');
-    await page.getByLabel('Add image folder').setInputFiles(dir);
-    for (const l of labels) await expect(page.getByText(`${l}: 8 images`)).toBeVisible({ timeout: 60_000 });
-    await replaceHead(page, 'dense_2', 'dropout_1', 2);
+    await tinyCnnWithNewHead(page, 8);
     // Frozen up to pool2: its outputs (16×16×16 floats, 16 KiB an image) are what is cached.
     await page.getByTestId('rf__node-pool2').click();
     await page.getByRole('button', { name: 'Freeze all up to here' }).click();

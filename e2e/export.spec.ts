@@ -5,15 +5,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { twoClassSet } from '../scripts/synthetic-images.mjs';
 import {
-  makeTwoClassFolder,
-  openBuiltin,
-  replaceHead,
-  setTraining,
-  openEditorEachTest,
-  trainAndWait,
-  testImage,
   graphState,
   maxDiff,
+  openBuiltin,
+  openEditorEachTest,
+  setTraining,
+  testImage,
+  tinyCnnWithNewHead,
+  trainAndWait,
 } from './fixtures';
 
 const PER_CLASS = 20;
@@ -40,12 +39,7 @@ test.describe('export', () => {
     page,
   }) => {
     test.setTimeout(300_000);
-    const { dir, labels } = makeTwoClassFolder(PER_CLASS, 64, SEED);
-    await openBuiltin(page, 'Tiny CNN', 'conv1');
-    await page.getByLabel('Add image folder').setInputFiles(dir);
-    for (const l of labels)
-      await expect(page.getByText(`${l}: ${PER_CLASS} images`)).toBeVisible({ timeout: 60_000 });
-    await replaceHead(page, 'dense_2', 'dropout_1', 2);
+    const { dir, labels } = await tinyCnnWithNewHead(page, PER_CLASS, 64, SEED);
     const inspector = page.getByRole('region', { name: 'Inspector' });
     await inspector.getByLabel('Name', { exact: true }).fill('shapes_head');
     await inspector.getByLabel('Name', { exact: true }).press('Enter');

@@ -180,3 +180,22 @@ export async function waitForText(page: Page, text: string | RegExp, timeout: nu
     timeout,
   });
 }
+
+/**
+ * The usual set-up of a training test: Tiny CNN opened, a generated two-class folder added
+ * (both classes counted on screen) and its output layer replaced by a new two-unit Dense.
+ */
+export async function tinyCnnWithNewHead(
+  page: Page,
+  perClass: number,
+  size?: number,
+  seed?: number,
+): Promise<{ dir: string; labels: string[] }> {
+  const folder = makeTwoClassFolder(perClass, size, seed);
+  await openBuiltin(page, 'Tiny CNN', 'conv1');
+  await page.getByLabel('Add image folder').setInputFiles(folder.dir);
+  for (const l of folder.labels)
+    await expect(page.getByText(`${l}: ${perClass} images`)).toBeVisible({ timeout: 60_000 });
+  await replaceHead(page, 'dense_2', 'dropout_1', 2);
+  return folder;
+}

@@ -1,12 +1,5 @@
 import { expect, test } from '@playwright/test';
-import {
-  makeTwoClassFolder,
-  openBuiltin,
-  replaceHead,
-  setTraining,
-  trackErrors,
-  trainAndWait,
-} from './fixtures';
+import { setTraining, tinyCnnWithNewHead, trackErrors, trainAndWait } from './fixtures';
 
 /** A backend that fails to start: the run falls back to another one and the user is told. */
 
@@ -23,11 +16,7 @@ test('WebGPU chosen where there is none: falls back and says so, and the run fin
   const errors = trackErrors(page);
   await page.goto('/');
   await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
-  const { dir } = makeTwoClassFolder(6);
-  await openBuiltin(page, 'Tiny CNN', 'conv1');
-  await page.getByLabel('Add image folder').setInputFiles(dir);
-  await expect(page.getByText('red_blobs: 6 images')).toBeVisible({ timeout: 60_000 });
-  await replaceHead(page, 'dense_2', 'dropout_1', 2);
+  await tinyCnnWithNewHead(page, 6);
   await setTraining(page, { epochs: 1, batchSize: 6, backend: 'webgpu' });
   await trainAndWait(page, 180_000);
   await expect(page.getByTestId('backend-in-use')).toContainText(/instead of WebGPU/);

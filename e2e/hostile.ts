@@ -1,13 +1,6 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { join } from 'node:path';
-import {
-  makeTwoClassFolder,
-  openBuiltin,
-  replaceHead,
-  setTraining,
-  trackErrors,
-  trainAndWait,
-} from './fixtures';
+import { setTraining, tinyCnnWithNewHead, trackErrors, trainAndWait } from './fixtures';
 
 /**
  * One trained project shared by a serial table of hostile inputs: each case feeds one broken or
@@ -89,12 +82,7 @@ export async function trainedSession(browser: Browser): Promise<Session> {
   });
   await page.goto('/');
   await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
-  const { dir, labels } = makeTwoClassFolder(PER_CLASS);
-  await openBuiltin(page, 'Tiny CNN', 'conv1');
-  await page.getByLabel('Add image folder').setInputFiles(dir);
-  for (const l of labels)
-    await expect(page.getByText(`${l}: ${PER_CLASS} images`)).toBeVisible({ timeout: 60_000 });
-  await replaceHead(page, 'dense_2', 'dropout_1', 2);
+  const { dir, labels } = await tinyCnnWithNewHead(page, PER_CLASS);
   await setTraining(page, { epochs: 2, batchSize: 8 });
   await trainAndWait(page, 180_000);
   const before = await snapshot({ page, dir, labels });

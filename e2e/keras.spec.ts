@@ -4,15 +4,15 @@ import h5wasm from 'h5wasm';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  graphState,
   makeTwoClassFolder,
+  maxDiff,
   openBuiltin,
   openEditorEachTest,
-  replaceHead,
   setTraining,
-  trainAndWait,
   testImage,
-  graphState,
-  maxDiff,
+  tinyCnnWithNewHead,
+  trainAndWait,
 } from './fixtures';
 
 const PER_CLASS = 10;
@@ -40,12 +40,7 @@ test.describe('Keras files', () => {
     page,
   }) => {
     test.setTimeout(360_000);
-    const { dir, labels } = makeTwoClassFolder(PER_CLASS, 64, 5);
-    await openBuiltin(page, 'Tiny CNN', 'conv1');
-    await page.getByLabel('Add image folder').setInputFiles(dir);
-    for (const l of labels)
-      await expect(page.getByText(`${l}: ${PER_CLASS} images`)).toBeVisible({ timeout: 60_000 });
-    await replaceHead(page, 'dense_2', 'dropout_1', 2);
+    const { dir, labels } = await tinyCnnWithNewHead(page, PER_CLASS, 64, 5);
     await page.getByRole('button', { name: 'Freeze conv1', exact: true }).dispatchEvent('click');
     await expect(page.getByRole('button', { name: 'Freeze conv1', exact: true })).toHaveAttribute(
       'aria-pressed',

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import {
   FLOWERS,
   hasFlowers,
+  longTasks,
   makeTwoClassFolder,
-  openBuiltin,
+  openEditorEachTest,
   replaceHead,
   setTraining,
-  openEditorEachTest,
+  tinyCnnWithNewHead,
   trainAndWait,
-  longTasks,
   waitForText,
   watchLongTasks,
 } from './fixtures';
@@ -21,12 +21,8 @@ test.describe('training in the worker', () => {
     page,
   }) => {
     test.setTimeout(300_000);
-    const { dir, labels } = makeTwoClassFolder(40);
-    await openBuiltin(page, 'Tiny CNN', 'conv1');
-    await page.getByLabel('Add image folder').setInputFiles(dir);
-    for (const l of labels) await expect(page.getByText(`${l}: 40 images`)).toBeVisible({ timeout: 60_000 });
     // Train the whole network (nothing frozen) with a new two-class head.
-    await replaceHead(page, 'dense_2', 'dropout_1', 2);
+    const { dir, labels } = await tinyCnnWithNewHead(page, 40);
     await setTraining(page, { epochs: 15, batchSize: 16, learningRate: 0.003 });
     // Long tasks are counted from the press on Train to the end of the run: reading the images,
     // starting the worker, every epoch and the results.
@@ -51,11 +47,7 @@ test.describe('training in the worker', () => {
   });
 
   test('Stop ends a run and keeps the weights', async ({ page }) => {
-    const { dir } = makeTwoClassFolder(20);
-    await openBuiltin(page, 'Tiny CNN', 'conv1');
-    await page.getByLabel('Add image folder').setInputFiles(dir);
-    await expect(page.getByText('red_blobs: 20 images')).toBeVisible({ timeout: 60_000 });
-    await replaceHead(page, 'dense_2', 'dropout_1', 2);
+    await tinyCnnWithNewHead(page, 20);
     await setTraining(page, { epochs: 500, batchSize: 4 });
     const panel = page.getByRole('region', { name: 'Training' });
     await panel.getByRole('button', { name: 'Train', exact: true }).click();
@@ -76,11 +68,7 @@ test.describe('training in the worker', () => {
 
   for (const backend of ['webgl', 'webgpu']) {
     test(`a tiny training run works on ${backend}`, async ({ page }) => {
-      const { dir } = makeTwoClassFolder(8);
-      await openBuiltin(page, 'Tiny CNN', 'conv1');
-      await page.getByLabel('Add image folder').setInputFiles(dir);
-      await expect(page.getByText('red_blobs: 8 images')).toBeVisible({ timeout: 60_000 });
-      await replaceHead(page, 'dense_2', 'dropout_1', 2);
+      await tinyCnnWithNewHead(page, 8);
       await setTraining(page, { epochs: 2, batchSize: 8, backend });
       await trainAndWait(page, 180_000);
       await expect(page.getByTestId('backend-in-use')).toContainText(backend);

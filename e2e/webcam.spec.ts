@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { makeTwoClassFolder, openBuiltin, replaceHead, trackErrors } from './fixtures';
+import { tinyCnnWithNewHead, trackErrors } from './fixtures';
 
 /** The webcam as a live test image: Chromium's fake camera stands in for a real one. */
 
@@ -22,11 +22,7 @@ test('Use webcam classifies live frames until Stop webcam', async ({ page }) => 
   const errors = trackErrors(page);
   await page.goto('/');
   await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
-  const { dir } = makeTwoClassFolder(4);
-  await openBuiltin(page, 'Tiny CNN', 'conv1');
-  await page.getByLabel('Add image folder').setInputFiles(dir);
-  await expect(page.getByText('red_blobs: 4 images')).toBeVisible({ timeout: 60_000 });
-  await replaceHead(page, 'dense_2', 'dropout_1', 2);
+  await tinyCnnWithNewHead(page, 4);
 
   const results = page.getByRole('region', { name: 'Results' });
   await results.getByRole('button', { name: 'Use webcam' }).click();
