@@ -10,8 +10,8 @@ test('MobileNet V2 is on the canvas and the three fine-tuning steps work with un
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
-  await expect(page.getByTestId('rf__node-block_5_add')).toBeAttached();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
+  await expect(page.getByTestId('rf__node-expanded_conv_5_add')).toBeAttached();
   // The README's screenshot comes from this run.
   await page.screenshot({ path: 'docs/editor.png' });
 
@@ -19,30 +19,33 @@ test('MobileNet V2 is on the canvas and the three fine-tuning steps work with un
   const frozen0 = await count(page, 'Frozen params');
   expect(trainable0).toBeGreaterThan(0);
 
-  // 1. remove the output layer (128 → 5 Dense: 645 weights)
-  await page.getByTestId('rf__node-dense_3').click();
+  // 1. remove the output layer (1792 → 5 Dense: 8965 weights)
+  await page.getByTestId('rf__node-dense').click();
   await page.keyboard.press('Delete');
-  await expect(page.getByTestId('rf__node-dense_3')).toHaveCount(0);
-  await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - (128 * 5 + 5));
+  await expect(page.getByTestId('rf__node-dense')).toHaveCount(0);
+  const removed = 1792 * 5 + 5;
+  await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - removed);
 
-  // 2. a new output layer after dropout_3, with 2 units (128 → 2: 258 weights)
-  await page.getByTestId('rf__node-dropout_3').click();
+  // 2. a new output layer after the pooled features, with 2 units (1792 → 2: 3586 weights)
+  await page.getByTestId('rf__node-feature_vector').click();
   await page
     .getByRole('region', { name: 'Layers palette' })
     .getByRole('button', { name: 'Dense', exact: true })
     .click();
   const inspector = page.getByRole('region', { name: 'Inspector' });
   await inspector.getByLabel('Units').fill('2');
-  await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - 645 + 258);
+  const added = 1792 * 2 + 2;
+  await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - removed + added);
+  await expect(page.getByTestId('rf__node-dense_1')).toBeAttached();
 
-  // 3. unfreeze dense_1 (the built-in opens with its hidden head frozen): its 1280×256+256
-  //    weights move from frozen to trainable
-  const lock = page.getByRole('button', { name: 'Freeze dense_1', exact: true });
+  // 3. unfreeze Conv_1, the base's last convolution (the built-in opens with its base frozen):
+  //    its 448×1792 kernel and 1792 biases move from frozen to trainable
+  const lock = page.getByRole('button', { name: 'Freeze Conv_1', exact: true });
   await expect(lock).toHaveAttribute('aria-pressed', 'true');
   await lock.click();
   await expect(lock).toHaveAttribute('aria-pressed', 'false');
-  const moved = 1280 * 256 + 256;
-  await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - 645 + 258 + moved);
+  const moved = 448 * 1792 + 1792;
+  await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - removed + added + moved);
   expect(await count(page, 'Frozen params')).toBe(frozen0 - moved);
 
   // Undo four times restores the original graph and counts.
@@ -50,8 +53,8 @@ test('MobileNet V2 is on the canvas and the three fine-tuning steps work with un
   for (let i = 0; i < 4; i++) await undo.click();
   await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0);
   expect(await count(page, 'Frozen params')).toBe(frozen0);
-  await expect(page.getByTestId('rf__node-dense_3')).toBeAttached();
-  await expect(page.getByTestId('rf__node-dense_4')).toHaveCount(0);
+  await expect(page.getByTestId('rf__node-dense')).toBeAttached();
+  await expect(page.getByTestId('rf__node-dense_1')).toHaveCount(0);
   await expect(undo).toBeDisabled();
   expect(errors).toEqual([]);
 });

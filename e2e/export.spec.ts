@@ -106,7 +106,7 @@ test.describe('export', () => {
     expect(maxDiff(shown, outside)).toBeLessThanOrEqual(1e-5);
 
     // Re-open the export: the same graph (new head, freeze states) and the same predictions.
-    await openBuiltin(page, 'MobileNet V2', 'dense_3');
+    await openBuiltin(page, 'MobileNet V2', 'feature_vector');
     await expect(page.getByTestId('rf__node-shapes_head')).toHaveCount(0);
     await page.getByRole('button', { name: 'Open model' }).click();
     await page.getByLabel('Model files').setInputFiles({

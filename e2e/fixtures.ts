@@ -80,15 +80,17 @@ export async function trainAndWait(page: Page, timeout = 300_000): Promise<numbe
 }
 
 /**
- * Opens the editor before each test of the enclosing describe (MobileNet V2 on screen) and fails
+ * Opens the editor before each test of the enclosing describe (the default MobileNet V2 on
+ * screen, or the built-in named) and fails
  * any test that raised an uncaught page error.
  */
-export function openEditorEachTest(): void {
+export function openEditorEachTest(builtin?: 'mobilenet_v2'): void {
   let errors: string[] = [];
   test.beforeEach(async ({ page }) => {
     errors = trackErrors(page);
-    await page.goto('/');
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await page.goto(builtin ? `/?model=${builtin}` : '/');
+    // The default built-in's output layer is "dense"; the Keras MobileNet V2's is "dense_3".
+    await expect(page.getByTestId(builtin ? 'rf__node-dense_3' : 'rf__node-dense')).toBeVisible();
   });
   test.afterEach(() => expect(errors).toEqual([]));
 }

@@ -15,7 +15,7 @@ test('WebGPU chosen where there is none: falls back and says so, and the run fin
   test.setTimeout(240_000);
   const errors = trackErrors(page);
   await page.goto('/');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
   await tinyCnnWithNewHead(page, 6);
   await setTraining(page, { epochs: 1, batchSize: 6, backend: 'webgpu' });
   await trainAndWait(page, 180_000);

@@ -165,7 +165,7 @@ test.describe('odd but valid images', () => {
     writeFileSync(join(root, 'really-a-png.jpg'), encodePNG(new Uint8Array(32 * 32 * 3).fill(90), 32, 32));
 
     await page.goto('/');
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     const dataset = page.getByRole('region', { name: 'Dataset' });
     await dataset.getByLabel('Add image folder').setInputFiles(root);
     await expect(dataset.getByText('odd: 8 images', { exact: true })).toBeVisible({ timeout: 60_000 });
@@ -238,7 +238,7 @@ test.describe('odd but valid images', () => {
       }
     }
     await page.goto('/');
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     await watchLongTasks(page);
     await page.evaluate(() => {
       const w = window as unknown as { handedOver: number; handler: number };

@@ -27,7 +27,7 @@ test('IndexedDB unavailable (a private window): works in memory and warns', asyn
     Object.defineProperty(window, 'indexedDB', { configurable: true, value: undefined });
   });
   await page.goto('/');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
   await expect(
     page.getByRole('alert').filter({ hasText: /Images cannot be stored in this browser window/ }),
   ).toContainText('kept in memory and is lost when the page is closed or reloaded. Use a normal window');
@@ -44,7 +44,7 @@ test('storage quota exceeded: every image is kept, in memory, with a warning', a
     };
   });
   await page.goto('/');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
   await addAndExpectAll(page);
   await expect(
     page

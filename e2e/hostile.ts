@@ -81,7 +81,7 @@ export async function trainedSession(browser: Browser): Promise<Session> {
     void d.dismiss();
   });
   await page.goto('/');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
   const { dir, labels } = await tinyCnnWithNewHead(page, PER_CLASS);
   await setTraining(page, { epochs: 2, batchSize: 8 });
   await trainAndWait(page, 180_000);

@@ -65,7 +65,7 @@ test.describe('Keras files', () => {
       // A .keras is a zip (PK), a .h5 an HDF5 file (\x89HDF).
       expect(bytes.subarray(0, 4).toString('latin1')).toBe(ext === '.keras' ? 'PK\u0003\u0004' : '\u0089HDF');
 
-      await openBuiltin(page, 'MobileNet V2', 'dense_3');
+      await openBuiltin(page, 'MobileNet V2', 'feature_vector');
       await openFile(page, download.suggestedFilename(), bytes);
       await expect(page.getByTestId('rf__node-conv1')).toBeAttached();
       await expect(page.getByTestId('rf__node-retrain_rescaling')).toHaveCount(0);
@@ -217,7 +217,7 @@ test.describe('Keras files', () => {
     await openFile(page, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_0.35_224_no_top.h5', bytes);
     await expect(page.getByTestId('rf__node-predictions')).toBeAttached();
     await expect(page.getByText('MobileNet V2 0.35 (Keras weights)').first()).toBeVisible();
-    await expect(page.getByTestId('rf__node-dense_3')).toHaveCount(0);
+    await expect(page.getByTestId('rf__node-feature_vector')).toHaveCount(0);
     const state = await graphState(page);
     expect(state).toMatchObject({
       Conv1: 'true',

@@ -26,7 +26,7 @@ test.describe('bring your own model', () => {
   test('opens model.json with its shard', async ({ page }) => {
     await openFiles(page, [json('model.json', tinyJson), bin('weights.bin', tinyBin)]);
     await expect(page.getByTestId('rf__node-conv1')).toBeAttached();
-    await expect(page.getByTestId('rf__node-dense_3')).toHaveCount(0);
+    await expect(page.getByTestId('rf__node-feature_vector')).toHaveCount(0);
   });
 
   test('opens a .zip of the model files', async ({ page }) => {
@@ -79,7 +79,7 @@ test.describe('bring your own model', () => {
       const before = await page.getByText(/^Trainable params: \d+$/).textContent();
       await openFiles(page, files());
       await expect(page.getByRole('alert').filter({ hasText: message })).toBeVisible();
-      await expect(page.getByTestId('rf__node-dense_3')).toBeAttached();
+      await expect(page.getByTestId('rf__node-feature_vector')).toBeAttached();
       expect(await page.getByText(/^Trainable params: \d+$/).textContent()).toBe(before);
     });
   }

@@ -74,7 +74,7 @@ async function stored(page: Page): Promise<{
 
 async function openEditor(page: Page) {
   await page.goto('/');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
 }
 
 /** Tiny CNN with a new two-class head and a generated two-class folder. */
@@ -174,7 +174,7 @@ test.describe('projects', () => {
     // restored ones are epoch k's (a seeded run is reproducible), not an earlier or later epoch's.
     await openProjectsMenu(page);
     await projectsMenu(page).getByRole('button', { name: 'New project' }).click();
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     await expect(page.getByText(/^\S+: \d+ images?$/)).toHaveCount(0);
     await tinyProject(page, 16);
     await setTraining(page, { epochs: k, batchSize: 4, learningRate: 0.003 });
@@ -250,7 +250,7 @@ test.describe('projects', () => {
     const menu = projectsMenu(page);
     await expect(menu.getByTestId('storage-used')).toHaveText(/Storage used: [\d.]+ (B|KB|MB|GB)/);
     await menu.getByRole('button', { name: 'New project' }).click();
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     await expect(page.getByText(/^\S+: \d+ images?$/)).toHaveCount(0);
 
     await menu.getByRole('button', { name: 'Rename project Project 2' }).click();
@@ -274,12 +274,12 @@ test.describe('projects', () => {
     await menu.getByRole('button', { name: 'Delete project Project 1 (copy)' }).click();
     await expect(menu.getByRole('button', { name: 'Open project Project 1 (copy)' })).toHaveCount(0);
     await menu.getByRole('button', { name: 'Open project Bees' }).click();
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     await expect(page.getByText(/^\S+: \d+ images?$/)).toHaveCount(0);
 
     // The list and the open project survive a reload.
     await page.reload();
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     await openProjectsMenu(page);
     await expect(menu.getByRole('list', { name: 'Saved projects' }).getByRole('listitem')).toHaveCount(2);
     await expect(menu.getByRole('button', { name: 'Open project Bees' })).toBeDisabled();

@@ -69,7 +69,7 @@ test('the built app runs under its Content-Security-Policy and a whole session s
   expect(header).not.toContain('unsafe-inline');
   const meta = await page.locator('meta[http-equiv="Content-Security-Policy"]').getAttribute('content');
   expect(meta).toContain("object-src 'none'");
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
 
   expect(await cspViolations(page)).toEqual([]);
   // An inline script is refused (by the header and by the <meta>): the policy is really on.
@@ -91,7 +91,8 @@ test('the built app runs under its Content-Security-Policy and a whole session s
 
   // Every built-in opens.
   await openBuiltin(page, 'Inception V3', 'mixed10');
-  await openBuiltin(page, 'MobileNet V2', 'dense_3');
+  await openBuiltin(page, 'MobileNet V2 1.0 (Keras)', 'dense_3');
+  await openBuiltin(page, 'MobileNet V2', 'feature_vector');
   await openBuiltin(page, 'Tiny CNN', 'conv1');
 
   // Images, training on each backend (WASM with threads: the page is cross-origin isolated).

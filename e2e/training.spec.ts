@@ -80,10 +80,12 @@ test.describe('training in the worker', () => {
     const { dir } = makeTwoClassFolder(10, 96);
     await page.getByLabel('Add image folder').setInputFiles(dir);
     await expect(page.getByText('red_blobs: 10 images')).toBeVisible({ timeout: 60_000 });
-    await replaceHead(page, 'dense_3', 'dropout_3', 2);
-    // Freeze the pretrained base: only the head trains.
-    await page.getByTestId('rf__node-flatten_1').click();
-    await page.getByRole('button', { name: 'Freeze all up to here' }).click();
+    await replaceHead(page, 'dense', 'feature_vector', 2);
+    // The built-in opens with its base frozen: only the new head trains.
+    await expect(page.getByRole('button', { name: 'Freeze feature_vector', exact: true })).toHaveAttribute(
+      'aria-pressed',
+      'true',
+    );
     await setTraining(page, { epochs: 3, backend: 'wasm' });
     await trainAndWait(page, 240_000);
     await expect(page.getByTestId('backend-in-use')).toContainText('wasm');
@@ -91,20 +93,12 @@ test.describe('training in the worker', () => {
 
   test('flowers-dt: MobileNet V2 with a new head reaches ≥ 0.75 on the val split', async ({ page }) => {
     test.skip(!hasFlowers, `../shared/datasets/flowers-dt is absent (looked in ${FLOWERS})`);
-    // Known gap, reported as skipped (not passed): in the page this scores 0.725 (issue 3), the
-    // same defaults on features decoded in Node 0.750-0.762 over six seeds
-    // (src/training/worker/defaults.flowers.test.ts). The page's input pixels and cached features
-    // have the same statistics as Node's (pixel mean 0.536 vs 0.534, feature mean 0.119 vs 0.119);
-    // the split the page draws leaves these 8-bit features 2 photos of 80 short. RETRAIN_FLOWERS=1 runs it.
-    test.fixme(
-      !process.env.RETRAIN_FLOWERS,
-      'flowers-dt in the page: 0.725, below the 0.75 target (issue 3)',
-    );
     test.setTimeout(600_000);
     await page.getByLabel('Add image folder').setInputFiles(join(FLOWERS, 'train'));
     await expect(page.getByText('dandelion: 80 images')).toBeVisible({ timeout: 120_000 });
     await expect(page.getByText('tulips: 80 images')).toBeVisible({ timeout: 120_000 });
-    await replaceHead(page, 'dense_3', 'dropout_3', 2);
+    // The default built-in: its output layer replaced by a new one for the two classes.
+    await replaceHead(page, 'dense', 'feature_vector', 2);
     await trainAndWait(page, 480_000);
     // Score the trained model on the held-out val split through Test image, as a user would.
     let correct = 0;

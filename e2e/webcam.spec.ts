@@ -21,7 +21,7 @@ test.use({
 test('Use webcam classifies live frames until Stop webcam', async ({ page }) => {
   const errors = trackErrors(page);
   await page.goto('/');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
   await tinyCnnWithNewHead(page, 4);
 
   const results = page.getByRole('region', { name: 'Results' });
@@ -56,7 +56,7 @@ test('a refused camera gives an alert that says what to do, and nothing else cha
       Promise.reject(new DOMException('Permission denied', 'NotAllowedError'));
   });
   await page.goto('/');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
   await page.getByRole('region', { name: 'Results' }).getByRole('button', { name: 'Use webcam' }).click();
   await expect(
     page
@@ -64,6 +64,6 @@ test('a refused camera gives an alert that says what to do, and nothing else cha
       .filter({ hasText: /webcam: camera access was refused.*site settings.*Test image/ }),
   ).toBeVisible();
   await expect(page.getByRole('button', { name: 'Use webcam' })).toHaveAttribute('aria-pressed', 'false');
-  await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+  await expect(page.getByTestId('rf__node-dense')).toBeVisible();
   expect(errors).toEqual([]);
 });

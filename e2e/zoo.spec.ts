@@ -114,13 +114,13 @@ test.describe('model zoo', () => {
     await page.getByRole('button', { name: 'Cancel download' }).click();
     await expect(page.getByRole('progressbar', { name: 'Download progress' })).toHaveCount(0);
     await expect(page.getByRole('status').filter({ hasText: 'cancelled' })).toBeVisible();
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     await expect(page.getByTestId('rf__node-global_average_pooling2d_1')).toHaveCount(0);
 
     // The download: the backbone opens frozen with the suggested head.
     zoo.delayMs = 0;
     await downloadAndOpen(page, v2);
-    await expect(page.getByTestId('rf__node-dense_3')).toHaveCount(0);
+    await expect(page.getByTestId('rf__node-feature_vector')).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Freeze out_relu' })).toHaveAttribute(
       'aria-pressed',
       'true',
@@ -145,7 +145,7 @@ test.describe('model zoo', () => {
     // A new project starts from the embedded model; the hint offers the cached float one.
     await page.getByRole('button', { name: 'Projects', exact: true }).click();
     await page.getByRole('button', { name: 'New project', exact: true }).click();
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     await expect(page.getByTestId('rf__node-global_average_pooling2d_1')).toHaveCount(0);
     await expect(page.getByRole('button', { name: 'Use float backbone (cached)' })).toBeVisible();
     await page.getByRole('button', { name: 'Open model' }).click();
@@ -163,7 +163,7 @@ test.describe('model zoo', () => {
     await expect(alert).toContainText('storage.googleapis.com');
     await expect(alert).toContainText('Check the connection');
     await expect(alert).toContainText('current model is unchanged');
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     expect(zoo.requests).toEqual([v1.url]);
   });
 
@@ -172,7 +172,7 @@ test.describe('model zoo', () => {
     await pickZoo(page, v1);
     await page.getByRole('button', { name: 'Download', exact: true }).click();
     await expect(page.getByRole('alert').filter({ hasText: 'HTTP 404' })).toBeVisible();
-    await expect(page.getByTestId('rf__node-dense_3')).toBeVisible();
+    await expect(page.getByTestId('rf__node-dense')).toBeVisible();
     await page.getByRole('button', { name: 'Open model' }).click();
     await expect(entryButton(page, v1)).toHaveText(v1.title);
   });

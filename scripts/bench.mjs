@@ -147,12 +147,12 @@ async function panFps(page, ms) {
 async function editorScale(browser) {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   const results = {};
-  results.mobilenetMs = await timeToGraph(page, '', 'dense_3');
+  results.mobilenetMs = await timeToGraph(page, '', 'dense');
   if (!smoke) results.inceptionMs = await timeToGraph(page, '?model=inception_v3', 'dense_3');
   const n = smoke ? 200 : 2000;
   const deep = deepModel(n);
   await page.goto(`${base}/`);
-  await page.getByTestId('rf__node-dense_3').waitFor({ state: 'visible' });
+  await page.getByTestId('rf__node-dense').waitFor({ state: 'visible' });
   await page.getByRole('button', { name: 'Open model' }).click();
   const t0 = await page.evaluate(() => performance.now());
   await page.getByLabel('Model files').setInputFiles([

@@ -1,5 +1,5 @@
 import * as Comlink from 'comlink';
-import { loadBuiltin, type ModelDescriptor } from '../export/modelFiles';
+import { DEFAULT_BUILTIN, loadBuiltin, type ModelDescriptor } from '../export/modelFiles';
 import { trainingClient } from '../training/client/trainingClient';
 import {
   DEFAULT_SETTINGS,
@@ -64,11 +64,10 @@ interface Workload {
 }
 
 async function workload(smoke: boolean, classes: number): Promise<Workload> {
-  const model = await loadBuiltin(smoke ? 'tiny_cnn' : 'mobilenet_v2', '/');
-  const cut = smoke ? 'gap' : 'flatten_1';
-  const oldHead = smoke
-    ? ['dense_1', 'dropout_1', 'dense_2']
-    : ['dense_1', 'dropout_2', 'dense_2', 'dropout_3', 'dense_3'];
+  // The default built-in MobileNet V2 (1.4) with its output layer replaced; Tiny CNN when smoke.
+  const model = await loadBuiltin(smoke ? 'tiny_cnn' : DEFAULT_BUILTIN, '/');
+  const cut = smoke ? 'gap' : 'feature_vector';
+  const oldHead = smoke ? ['dense_1', 'dropout_1', 'dense_2'] : ['dense'];
   let graph = withBenchHead(model.graph, cut, oldHead, classes);
   if (smoke)
     graph = {

@@ -6,7 +6,7 @@ import { deleteSelection } from '../actions/deleteSelection';
 import { runAction } from '../actions/manager';
 import { Canvas } from '../canvas/Canvas';
 import { addDroppedItems } from '../store/datasetStore';
-import { BUILTIN_MODELS } from '../export/modelFiles';
+import { BUILTIN_MODELS, DEFAULT_BUILTIN } from '../export/modelFiles';
 import { useEditor } from '../store/editorStore';
 import { followClassCount } from '../store/zooStore';
 import { useProjects } from '../store/projectStore';
@@ -101,7 +101,7 @@ export function App() {
   useEffect(() => {
     // ?model=<built-in id> opens another built-in (links, the benchmark); MobileNet V2 otherwise.
     const wanted = new URLSearchParams(window.location.search).get('model');
-    const id = BUILTIN_MODELS.some((m) => m.id === wanted) ? wanted! : 'mobilenet_v2';
+    const id = BUILTIN_MODELS.some((m) => m.id === wanted) ? wanted! : DEFAULT_BUILTIN;
     // The last project comes back as it was left; a new one starts with the default model.
     void useProjects
       .getState()
