@@ -22,8 +22,9 @@ const port = 4175;
 const NAIVE_BATCHES = 4;
 /**
  * Batch of the plain model.fit baseline. At 32 its gradient tape holds every activation of the
- * frozen MobileNet V2 (TF.js records the whole forward pass): ~365 MiB an image, ~11 GiB a batch,
- * far over WASM's 4 GiB heap, which is where the earlier full run sat for 12 minutes.
+ * frozen MobileNet V2 (TF.js records the whole forward pass): ~250 MiB an image for the default
+ * 1.4 model (~365 for the Keras 1.0 one), ~8 GiB a batch, far over WASM's 4 GiB heap, which is
+ * where an earlier full run sat for 12 minutes.
  */
 const NAIVE_BATCH_SIZE = 4;
 const batchSize = smoke ? 8 : 32;
@@ -151,7 +152,8 @@ async function editorScale(browser) {
   if (!smoke) results.inceptionMs = await timeToGraph(page, '?model=inception_v3', 'dense_3');
   const n = smoke ? 200 : 2000;
   const deep = deepModel(n);
-  await page.goto(`${base}/`);
+  // The same browser context restored the last model (Inception V3): ask for the default again.
+  await page.goto(`${base}/?model=mobilenet_v2_140`);
   await page.getByTestId('rf__node-dense').waitFor({ state: 'visible' });
   await page.getByRole('button', { name: 'Open model' }).click();
   const t0 = await page.evaluate(() => performance.now());

@@ -1,12 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseModelJson } from '../../export/modelFiles';
 import { buildModel } from './compile';
-import { loadWeights } from './weightsLoader';
+import { readModelFolder } from './testkit';
 
 /**
  * The built-in MobileNet V2 is nsfwjs's MobileNetV2Mid graph model rebuilt as a layers model at
@@ -53,16 +52,8 @@ describe.skipIf(!ready)('built-in MobileNet V2 (1.4, nsfwjs MobileNetV2Mid rebui
       (n) => n.op === 'Squeeze',
     )!.name;
 
-    const parsed = parseModelJson(readFileSync(join(BUILT, 'model.json'), 'utf8'));
+    const { parsed, weights } = await readModelFolder(BUILT);
     expect(parsed.retrain?.preprocessing).toBe('-1..1');
-    const bin = readFileSync(join(BUILT, parsed.manifest[0].paths[0]));
-    const weights = await loadWeights({
-      kind: 'buffers',
-      manifest: parsed.manifest,
-      buffers: {
-        [parsed.manifest[0].paths[0]]: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-      },
-    });
     const { model } = await buildModel(parsed.graph, weights);
     const layers = tf.model({
       inputs: model.inputs,

@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteLayers, freezeUpTo, insertAfter } from '../../core/graph';
 import { getLayerSpec } from '../../core/layers/registry';
 import type { ModelGraph } from '../../core/types';
-import { BUILTIN_MODELS, DEFAULT_BUILTIN, parseModelJson, type Preprocessing } from '../../export/modelFiles';
+import { BUILTIN_MODELS, DEFAULT_BUILTIN, type Preprocessing } from '../../export/modelFiles';
 import { DEFAULT_SETTINGS } from '../shared/types';
 import { ActivationStore, cachedFeatures, cutInfo, prefixRunner } from './cache';
 import { buildModel } from './compile';
@@ -16,7 +16,7 @@ import { evaluate, trainLoop } from './loop';
 import { gatherRows, linearProbe } from './probe';
 import { splitGraph, weightsFromModel } from './split';
 import { buildSuffix } from './suffix';
-import { loadWeights } from './weightsLoader';
+import { readModelFolder } from './testkit';
 
 /**
  * The defaults on real photos: the built-in MobileNet V2 the editor opens with, its output layer
@@ -87,16 +87,8 @@ describe.skipIf(!ready)(
   () => {
     it('reach 0.75 on the val photos and at least match a linear probe on the same features', async () => {
       const classes = readdirSync(join(FLOWERS, 'train')).sort();
-      const parsed = parseModelJson(readFileSync(join(MODEL, 'model.json'), 'utf8'));
+      const { parsed, weights } = await readModelFolder(MODEL);
       const preprocessing = parsed.retrain?.preprocessing ?? '0..1';
-      const bin = readFileSync(join(MODEL, parsed.manifest[0].paths[0]));
-      const weights = await loadWeights({
-        kind: 'buffers',
-        manifest: parsed.manifest,
-        buffers: {
-          [parsed.manifest[0].paths[0]]: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-        },
-      });
       const graph = replaceOutput(parsed.graph, classes.length);
       const { model } = await buildModel(graph, weights);
       const prefix = splitGraph(graph, weightsFromModel(model));

@@ -3,7 +3,9 @@ import { layer } from '../../core/testGraphs';
 import type { LayerConfig, LayerNode, ModelGraph } from '../../core/types';
 import type { ImageSource } from './cache';
 import { buildModel, snapshotWeights, type WeightMap } from './compile';
+import { parseModelJson } from '../../export/modelFiles';
 import { createRng } from './random';
+import { loadWeights } from './weightsLoader';
 
 /** Small models, synthetic images and an in-memory image source for the training tests (Node, CPU backend). */
 
@@ -165,4 +167,18 @@ export function weightValues(model: tf.LayersModel, layers: readonly string[]): 
       .weights.forEach((w, i) => out.set(`${name}/${i}`, w.read().dataSync() as Float32Array));
   }
   return out;
+}
+
+/** A converted model folder (model.json and its shards) read from disk: its parsed JSON and loaded weights. */
+export async function readModelFolder(dir: string) {
+  const { readFileSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const parsed = parseModelJson(readFileSync(join(dir, 'model.json'), 'utf8'));
+  const buffers: Record<string, ArrayBuffer> = {};
+  for (const path of parsed.manifest.flatMap((g) => g.paths)) {
+    const bin = readFileSync(join(dir, path));
+    buffers[path] = bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength);
+  }
+  const weights = await loadWeights({ kind: 'buffers', manifest: parsed.manifest, buffers });
+  return { parsed, weights };
 }
