@@ -79,8 +79,11 @@ async function workload(smoke: boolean, classes: number): Promise<Workload> {
   return { model, graph, cut };
 }
 
-const heap = () =>
-  (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
+/** The page's JS heap in use, after a full collection where the browser exposes gc(). */
+const heap = () => {
+  (globalThis as { gc?: () => void }).gc?.();
+  return (performance as unknown as { memory?: { usedJSHeapSize: number } }).memory?.usedJSHeapSize ?? 0;
+};
 
 async function bench(images: BenchImage[], config: BenchConfig) {
   const { labels, items } = await fetchImages(images);
