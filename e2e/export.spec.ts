@@ -1,14 +1,15 @@
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test, type Download } from '@playwright/test';
 import * as tf from '@tensorflow/tfjs';
 import { strFromU8, unzipSync } from 'fflate';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { twoClassSet } from '../scripts/synthetic-images.mjs';
 import {
+  downloadFrom,
   graphState,
   maxDiff,
   openBuiltin,
   openEditorEachTest,
+  readDownload,
   setTraining,
   testImage,
   tinyCnnWithNewHead,
@@ -17,20 +18,6 @@ import {
 
 const PER_CLASS = 20;
 const SEED = 11;
-
-/** Presses a button and returns the download it starts. */
-async function downloadFrom(page: Page, button: string): Promise<Download> {
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 120_000 }),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  return download;
-}
-
-async function readDownload(download: Download): Promise<Buffer> {
-  const path = await download.path();
-  return readFileSync(path);
-}
 
 test.describe('export', () => {
   openEditorEachTest();

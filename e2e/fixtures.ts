@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Download, type Page } from '@playwright/test';
 // The generator is plain ESM shared with the Tiny CNN pretraining script.
 import { encodePNG, twoClassSet } from '../scripts/synthetic-images.mjs';
 
@@ -201,3 +201,16 @@ export async function tinyCnnWithNewHead(
   await replaceHead(page, 'dense_2', 'dropout_1', 2);
   return folder;
 }
+
+/** Presses a button and returns the download it starts. */
+export async function downloadFrom(page: Page, button: string): Promise<Download> {
+  const [download] = await Promise.all([
+    page.waitForEvent('download', { timeout: 120_000 }),
+    page.getByRole('button', { name: button, exact: true }).click(),
+  ]);
+  return download;
+}
+
+/** A finished download's bytes. */
+export const readDownload = async (download: Download): Promise<Buffer> =>
+  readFileSync(await download.path());

@@ -1,14 +1,16 @@
-import { expect, test, type Download, type Page } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { strFromU8, unzipSync } from 'fflate';
 import h5wasm from 'h5wasm';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  downloadFrom,
   graphState,
   makeTwoClassFolder,
   maxDiff,
   openBuiltin,
   openEditorEachTest,
+  readDownload,
   setTraining,
   testImage,
   tinyCnnWithNewHead,
@@ -16,17 +18,6 @@ import {
 } from './fixtures';
 
 const PER_CLASS = 10;
-
-/** Presses a button and returns the download it starts. */
-async function downloadFrom(page: Page, button: string): Promise<Download> {
-  const [download] = await Promise.all([
-    page.waitForEvent('download', { timeout: 120_000 }),
-    page.getByRole('button', { name: button, exact: true }).click(),
-  ]);
-  return download;
-}
-
-const readDownload = async (d: Download) => readFileSync(await d.path());
 
 async function openFile(page: Page, name: string, buffer: Buffer) {
   await page.getByRole('button', { name: 'Open model' }).click();

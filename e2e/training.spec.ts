@@ -1,11 +1,18 @@
 import { expect, test } from '@playwright/test';
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { strFromU8, unzipSync } from 'fflate';
+import jpeg from 'jpeg-js';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  downloadFrom,
   FLOWERS,
   hasFlowers,
   longTasks,
   makeTwoClassFolder,
   openEditorEachTest,
+  readDownload,
   replaceHead,
   setTraining,
   tinyCnnWithNewHead,
@@ -101,22 +108,57 @@ test.describe('training in the worker', () => {
     await replaceHead(page, 'dense', 'feature_vector', 2);
     await trainAndWait(page, 480_000);
     // Score the trained model on the held-out val split through Test image, as a user would.
-    let correct = 0;
-    let total = 0;
-    const { readdirSync } = await import('node:fs');
-    for (const cls of ['dandelion', 'tulips']) {
-      for (const f of readdirSync(join(FLOWERS, 'val', cls))) {
-        await page.getByLabel('Test image').setInputFiles(join(FLOWERS, 'val', cls, f));
-        const top = page.getByLabel('Predictions').locator('li').first().locator('.pred-label');
-        await expect(page.getByLabel('Predictions').getByRole('img')).toHaveAttribute('alt', f);
-        if ((await top.textContent()) === cls) correct++;
-        total++;
-      }
+    const val = ['dandelion', 'tulips'].flatMap((cls) =>
+      readdirSync(join(FLOWERS, 'val', cls)).map((f) => ({ cls, path: join(FLOWERS, 'val', cls, f), f })),
+    );
+    const shown: string[] = [];
+    for (const { path, f } of val) {
+      await page.getByLabel('Test image').setInputFiles(path);
+      const top = page.getByLabel('Predictions').locator('li').first().locator('.pred-label');
+      await expect(page.getByLabel('Predictions').getByRole('img')).toHaveAttribute('alt', f);
+      shown.push((await top.textContent()) ?? '');
     }
-    const acc = correct / total;
+    const acc = val.filter((v, i) => shown[i] === v.cls).length / val.length;
     console.log(
-      `flowers-dt val accuracy (MobileNet V2, new head, default settings): ${acc.toFixed(3)} on ${total} images`,
+      `flowers-dt val accuracy (MobileNet V2, new head, default settings): ${acc.toFixed(3)} on ${val.length} images`,
     );
     expect(acc).toBeGreaterThanOrEqual(0.75);
+
+    // An independent evaluation of the export: TF.js in Node runs the downloaded model on the
+    // same photos, decoded by jpeg-js and resized bilinearly, fed RGB 0..255 as the export says.
+    const files = unzipSync(new Uint8Array(await readDownload(await downloadFrom(page, 'Export model'))));
+    const metadata = JSON.parse(strFromU8(files['metadata.json'])) as {
+      labels: string[];
+      inputShape: number[];
+    };
+    const json = JSON.parse(strFromU8(files['model.json'])) as tf.io.ModelJSON;
+    if (!(await tf.setBackend('wasm'))) await tf.setBackend('cpu');
+    const exported = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: files['weights.bin'].slice().buffer,
+      }),
+    );
+    const [h, w] = metadata.inputShape;
+    const outside = val.map(({ path }) => {
+      const img = jpeg.decode(readFileSync(path), { useTArray: true, formatAsRGBA: true });
+      const probs = tf.tidy(() => {
+        const rgba = tf.tensor3d(img.data, [img.height, img.width, 4], 'int32');
+        const rgb = tf.slice(rgba, [0, 0, 0], [-1, -1, 3]).toFloat();
+        const x = tf.image.resizeBilinear(rgb, [h, w], false, true).expandDims(0);
+        return (exported.predict(x) as tf.Tensor).dataSync();
+      });
+      return metadata.labels[probs.indexOf(Math.max(...probs))];
+    });
+    exported.dispose();
+    const outsideAcc = val.filter((v, i) => outside[i] === v.cls).length / val.length;
+    const agree = outside.filter((l, i) => l === shown[i]).length / val.length;
+    console.log(
+      `exported model in Node (jpeg-js decode): val accuracy ${outsideAcc.toFixed(3)}; same top class as the page on ${(agree * 100).toFixed(0)}% of the photos`,
+    );
+    expect(outsideAcc).toBeGreaterThanOrEqual(0.75);
+    expect(Math.abs(outsideAcc - acc)).toBeLessThanOrEqual(0.05);
+    expect(agree).toBeGreaterThanOrEqual(0.9);
   });
 });
