@@ -74,8 +74,9 @@ export const BUILTIN_MODELS: readonly BuiltinModel[] = [
     // nsfwjs's MobileNetV2Mid (TF Hub's MobileNet V2 1.4, batch norm folded before its 8-bit
     // quantization), rebuilt as a layers model by scripts/nsfwjs-graph.mjs. The default: a new
     // output layer on its features scored 0.81 on flowers-dt's val photos (mean of 30 seeds,
-    // decoded by Chromium) against 0.71 on the Keras MobileNet V2 below, whose 8-bit batch-norm
-    // variances are rounded to zero in 414 of 960 channels of its last block.
+    // decoded by Chromium) against 0.71 on the Keras MobileNet V2 below (0.76 on jpeg-js pixels:
+    // its features swing with decoding). A likely cause: its 8-bit batch-norm variances, 414 of
+    // 960 rounded to zero in its last block.
     id: 'mobilenet_v2_140',
     title: 'MobileNet V2',
     note: '224×224, width 1.4, 8-bit weights, original head (5 classes)',
