@@ -44,7 +44,9 @@ function convert({ id, source, title, inputSize, preprocessing, generatedBy, wei
   const src = join(nsfwjsModelsDir(), source ?? id);
   const out = join(root, 'public', 'models', id);
   const marker = join(out, 'model.json');
-  if (existsSync(marker) && statSync(marker).mtimeMs > statSync(join(src, 'model.min.js')).mtimeMs) {
+  // Up to date when newer than its source and, for a rebuilt graph model, than the rebuilder.
+  const inputs = [join(src, 'model.min.js'), ...(source ? [join(root, 'scripts', 'nsfwjs-graph.mjs')] : [])];
+  if (existsSync(marker) && inputs.every((f) => statSync(marker).mtimeMs > statSync(f).mtimeMs)) {
     return false;
   }
   mkdirSync(out, { recursive: true });
