@@ -102,3 +102,26 @@ describe.skipIf(!existsSync(join(models, 'mobilenet_v2/model.json')))('splitGrap
     expect(split(expand).cut).toEqual(['block_14_add']);
   });
 });
+
+describe.skipIf(!existsSync(join(models, 'mobilenet_v2_140/model.json')))(
+  'splitGraph on the default MobileNet V2 (1.4, batch norm folded)',
+  () => {
+    const mobilenet = load('mobilenet_v2_140');
+
+    it('cuts at feature_vector as the built-in opens (base frozen, output layer trained)', () => {
+      const s = split(freezeUpTo(mobilenet, 'feature_vector'));
+      expect(s.cut).toEqual(['feature_vector']);
+      expect(s.suffix).toEqual(['dense']);
+    });
+
+    it('cuts both inputs of a residual Add whose branch trains', () => {
+      const frozen = setTrainable(mobilenet, allNames(mobilenet), false);
+      const g = setTrainable(frozen, ['expanded_conv_15_depthwise', 'dense'], true);
+      const s = split(g);
+      // expanded_conv_15_add takes expanded_conv_14_add (the skip) and the trained branch.
+      expect(s.cut).toEqual(['expanded_conv_14_add', 'expanded_conv_15_expand_relu']);
+      expect(s.suffix).toContain('expanded_conv_15_add');
+      expect(needsConvGradients(g, s)).toBe(true);
+    });
+  },
+);
