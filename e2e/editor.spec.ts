@@ -40,9 +40,17 @@ test('MobileNet V2 is on the canvas and the three fine-tuning steps work with un
 
   // 3. unfreeze Conv_1, the base's last convolution (the built-in opens with its base frozen):
   //    its 448×1792 kernel and 1792 biases move from frozen to trainable
+  // Conv_1 sits above the view that follows the new layer: find it first, as a person scrolls.
+  await expect(page.getByTestId('rf__node-dense_1')).toBeInViewport();
+  await page.getByLabel('Find layer').fill('Conv_1');
+  await page.getByLabel('Find layer').press('Enter');
+  await expect(page.getByRole('region', { name: 'Inspector' }).getByLabel('Name')).toHaveValue('Conv_1');
   const lock = page.getByRole('button', { name: 'Freeze Conv_1', exact: true });
+  await expect(lock).toBeInViewport({ ratio: 1 });
   await expect(lock).toHaveAttribute('aria-pressed', 'true');
-  await lock.click();
+  // By keyboard: the view may still be gliding to Conv_1, and a pointer press and release that
+  // land on different points make no click.
+  await lock.press('Enter');
   await expect(lock).toHaveAttribute('aria-pressed', 'false');
   const moved = 448 * 1792 + 1792;
   await expect.poll(() => count(page, 'Trainable params')).toBe(trainable0 - removed + added + moved);
