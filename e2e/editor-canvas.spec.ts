@@ -83,14 +83,16 @@ test.describe('canvas editing', () => {
   test('a block collapses into one node and expands again', async ({ page }) => {
     await page.getByLabel('Find layer').fill('block_16_project');
     await page.getByLabel('Find layer').press('Enter');
-    // The search centred block_16_project: collapse its block from that node.
+    // The search centred block_16_project: collapse its block from that node. By keyboard: the
+    // view may still be gliding there, and a pointer press and release on different points make
+    // no click (seen here under CPU load).
     await page
       .getByTestId('rf__node-block_16_project')
       .getByRole('button', { name: 'Collapse block_16' })
-      .click();
+      .press('Enter');
     await expect(page.getByTestId('rf__node-block:block_16')).toBeAttached();
     await expect(page.getByTestId('rf__node-block_16_project')).toHaveCount(0);
-    await page.getByRole('button', { name: 'Expand block_16' }).click();
+    await page.getByRole('button', { name: 'Expand block_16' }).press('Enter');
     await expect(page.getByTestId('rf__node-block_16_project')).toBeAttached();
   });
 
