@@ -10,6 +10,7 @@ import {
   trackErrors,
   trainAndWait,
   testImage,
+  stored,
 } from './fixtures';
 
 /**
@@ -28,48 +29,6 @@ async function nodes(page: Page): Promise<string[]> {
     .locator('[data-testid^="rf__node-"]')
     .evaluateAll((ns) => ns.map((n) => (n.getAttribute('data-testid') ?? '').slice('rf__node-'.length)));
   return ids.sort();
-}
-
-/** What the open project has stored in IndexedDB (read the way a fresh page would). */
-async function stored(page: Page): Promise<{
-  name: string | null;
-  layers: string[];
-  /** Undo steps stored. */
-  undo: number;
-  status: string | null;
-  curve: number;
-  weightsEpoch: number | null;
-  weightsSum: number | null;
-}> {
-  return page.evaluate(async () => {
-    const db = await new Promise<IDBDatabase>((resolve, reject) => {
-      const r = indexedDB.open('retrain-projects');
-      r.onsuccess = () => resolve(r.result);
-      r.onerror = () => reject(r.error);
-    });
-    const get = (key: string) =>
-      new Promise<unknown>((resolve, reject) => {
-        const r = db.transaction('projects').objectStore('projects').get(key);
-        r.onsuccess = () => resolve(r.result);
-        r.onerror = () => reject(r.error);
-      });
-    const id = (await get('current')) as string;
-    const list = ((await get('list')) ?? []) as { id: string; name: string }[];
-    const editor = (await get(`editor:${id}`)) as
-      { graph?: { layers: { name: string }[] }; history: { past: unknown[] } } | undefined;
-    const training = (await get(`training:${id}`)) as { status: string; history: unknown[] } | undefined;
-    const weights = (await get(`weights:${id}`)) as { epoch: number; data: ArrayBuffer } | null | undefined;
-    db.close();
-    return {
-      name: list.find((p) => p.id === id)?.name ?? null,
-      layers: (editor?.graph?.layers ?? []).map((l) => l.name).sort(),
-      undo: editor?.history.past.length ?? 0,
-      status: training?.status ?? null,
-      curve: training?.history.length ?? 0,
-      weightsEpoch: weights?.epoch ?? null,
-      weightsSum: weights ? new Float32Array(weights.data).reduce((a, v) => a + Math.abs(v), 0) : null,
-    };
-  });
 }
 
 async function openEditor(page: Page) {

@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ZOO_MODELS, zooEntry, type ZooEntry } from '../src/export/zooCatalog';
 import { servedZooModel, teachableMachineExport, type ServedModel } from '../src/export/zooFixtures';
-import { FLOWERS, hasFlowers, makeTwoClassFolder, openEditorEachTest, trainAndWait } from './fixtures';
+import {
+  FLOWERS,
+  hasFlowers,
+  makeTwoClassFolder,
+  openEditorEachTest,
+  stored,
+  trainAndWait,
+} from './fixtures';
 
 /**
  * The model zoo, with the network replaced: every request to storage.googleapis.com is answered
@@ -139,6 +146,8 @@ test.describe('model zoo', () => {
     // opens with no request and no question.
     zoo.blocked = true;
     const before = zoo.requests.length;
+    // Autosave runs within half a second of a change: reload once the new model is stored.
+    await expect.poll(async () => (await stored(page)).layers).toContain('global_average_pooling2d_1');
     await page.reload();
     // The project comes back as it was left (the float backbone), with no request.
     await expect(page.getByTestId('rf__node-global_average_pooling2d_1')).toBeVisible();
