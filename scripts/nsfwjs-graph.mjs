@@ -74,8 +74,7 @@ export function graphToLayers(model, weightData) {
   const scalar = (name) => {
     const w = weights.get(name);
     const q = w.spec.quantization;
-    const v = q ? w.bytes[0] * q.scale + q.min : new Float32Array(w.bytes.slice().buffer)[0];
-    return v;
+    return q ? w.bytes[0] * q.scale + q.min : new Float32Array(w.bytes.slice().buffer)[0];
   };
 
   const layers = [
@@ -241,13 +240,6 @@ export function graphToLayers(model, weightData) {
     }
   }
   const last = layers[layers.length - 1].name;
-  const total = chunks.reduce((s, c) => s + c.length, 0);
-  const data = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    data.set(c, at);
-    at += c.length;
-  }
   return {
     modelTopology: {
       keras_version: '2.2.4',
@@ -263,6 +255,6 @@ export function graphToLayers(model, weightData) {
       },
     },
     weightSpecs: specs,
-    weightData: data,
+    weightData: new Uint8Array(Buffer.concat(chunks)),
   };
 }

@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import h5wasm from 'h5wasm';
 import { strFromU8, unzipSync } from 'fflate';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deleteLayers, insertAfter, setTrainable } from '../core/graph';
@@ -11,11 +10,10 @@ import { getLayerSpec } from '../core/layers/registry';
 import type { ModelGraph } from '../core/types';
 import { buildModel } from '../training/worker/compile';
 import { exportLayersModel } from '../training/worker/exportModel';
-import { loadWeights } from '../training/worker/weightsLoader';
+import { readModelFolder } from '../training/worker/testkit';
 import { readKerasFile } from './kerasFiles';
 import { kerasToDescriptor } from './kerasImport';
 import { writeKerasArchive, writeKerasH5, type ExportSource } from './kerasWrite';
-import { parseModelJson } from './modelFiles';
 
 const MNV2 = join(process.cwd(), 'public/models/mobilenet_v2');
 
@@ -50,13 +48,7 @@ let graph: ModelGraph;
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
-  const parsed = parseModelJson(readFileSync(join(MNV2, 'model.json'), 'utf8'));
-  const bin = readFileSync(join(MNV2, 'group1-shard1of1.bin'));
-  const weights = await loadWeights({
-    kind: 'buffers',
-    manifest: parsed.manifest,
-    buffers: { 'group1-shard1of1.bin': bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength) },
-  });
+  const { parsed, weights } = await readModelFolder(MNV2);
   graph = editedMobileNet(parsed.graph);
   const { model } = await buildModel(graph, weights, undefined, { seed: 3 });
   const exported = await exportLayersModel(model, graph, {
